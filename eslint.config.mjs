@@ -1,0 +1,37 @@
+// Lint: typescript-eslint's recommended rules, plus the layering rule of ../shared/ARCHITECTURE.md:
+// nothing under src/core may import `vscode` or `node-llama-cpp` at runtime (type-only imports are fine).
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+    { ignores: ["dist/**", "out/**", "media/**", "node_modules/**", ".cache/**", ".artifacts/**"] },
+    ...tseslint.configs.recommended,
+    {
+        files: ["**/*.ts"],
+        rules: {
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+            "@typescript-eslint/consistent-type-imports": ["error", { disallowTypeAnnotations: false }],
+            "no-restricted-syntax": ["error", {
+                selector: "CallExpression[callee.object.name='console'][callee.property.name='log']",
+                message: "Use the logger, not console.log (the CLI writes to process.stdout)."
+            }]
+        }
+    },
+    {
+        files: ["src/core/**/*.ts"],
+        rules: {
+            "@typescript-eslint/no-restricted-imports": ["error", {
+                paths: [
+                    { name: "vscode", message: "src/core is editor-independent: go through an interface.", allowTypeImports: true },
+                    { name: "node-llama-cpp", message: "src/core never loads the engine: use the Engine interface.", allowTypeImports: true }
+                ],
+                patterns: [
+                    { group: ["**/vscode/**", "**/engine/worker*", "**/engine/client*"], message: "src/core must not depend on adapters.", allowTypeImports: true }
+                ]
+            }]
+        }
+    },
+    {
+        files: ["test/**/*.ts", "bench/**/*.ts"],
+        rules: { "no-restricted-syntax": "off", "@typescript-eslint/no-non-null-assertion": "off" }
+    }
+);

@@ -1,0 +1,135 @@
+/**
+ * Every setting of the extension, in one typed table. package.json's `contributes.configuration` mirrors it
+ * (a unit test keeps the two equal), and the extension reads settings only through `readSettings`.
+ */
+
+export const DEFAULT_MODEL = "hf:unsloth/Qwen3.5-35B-A3B-GGUF:UD-Q4_K_XL";
+export const DEFAULT_DOWNLOAD_ENDPOINT = "https://huggingface.co/";
+
+interface SettingBase<T> {
+    default: T;
+    description: string;
+    scope?: "application" | "machine" | "window" | "resource" | "language-overridable";
+    order?: number;
+}
+
+export type SettingSpec =
+    | (SettingBase<string> & { type: "string"; enum?: string[]; enumDescriptions?: string[] })
+    | (SettingBase<number> & { type: "number"; minimum?: number; maximum?: number })
+    | (SettingBase<boolean> & { type: "boolean" });
+
+export const SETTINGS = {
+    model: {
+        type: "string",
+        default: DEFAULT_MODEL,
+        description: "The model: a local `.gguf` file path, or an `hf:` URI that Qwen Local downloads once, after you agree " +
+            "(for example `hf:unsloth/Qwen3.5-9B-GGUF:UD-Q4_K_XL` for smaller machines). Use “Qwen Local: Select Model…” to pick one.",
+        scope: "machine",
+        order: 0
+    },
+    modelsDirectory: {
+        type: "string",
+        default: "",
+        description: "Where downloaded models are kept. Empty: the extension's global storage folder.",
+        scope: "machine",
+        order: 1
+    },
+    downloadEndpoint: {
+        type: "string",
+        default: DEFAULT_DOWNLOAD_ENDPOINT,
+        description: "The Hugging Face endpoint that `hf:` models are downloaded from (a mirror, or a local server for tests). " +
+            "Nothing is downloaded without your consent, and nothing touches the network once the model is present.",
+        scope: "machine",
+        order: 2
+    },
+    contextSize: {
+        type: "number",
+        default: 32768,
+        minimum: 512,
+        maximum: 262144,
+        description: "Context size in tokens for chat and completion (capped at what the model was trained on). " +
+            "Larger contexts use more memory: about 20 KB per token for Qwen3.5-35B-A3B.",
+        scope: "machine",
+        order: 3
+    },
+    gpu: {
+        type: "string",
+        default: "auto",
+        enum: ["auto", "off"],
+        enumDescriptions: ["Use CUDA, Vulkan or Metal when present, else the CPU.", "Run on the CPU only."],
+        description: "Whether the model runs on a GPU.",
+        scope: "machine",
+        order: 4
+    },
+    idleUnloadMinutes: {
+        type: "number",
+        default: 15,
+        minimum: 0,
+        description: "Unload the model after this many minutes without requests, freeing its memory (0: keep it loaded).",
+        order: 5
+    },
+    allowOtherArchitectures: {
+        type: "boolean",
+        default: false,
+        description: "Allow GGUF models that are not Qwen3.5 (loaded with a warning; prompts are written for Qwen3.5).",
+        scope: "machine",
+        order: 6
+    },
+    threads: {
+        type: "number",
+        default: 0,
+        minimum: 0,
+        maximum: 256,
+        description: "CPU threads for the model (0: all cores). Fewer threads leave the editor more room on small machines.",
+        scope: "machine",
+        order: 7
+    },
+    checkpointMemoryMB: {
+        type: "number",
+        default: 1024,
+        minimum: 64,
+        description: "Memory cap, per sequence, for the recurrent-state checkpoints that make prompt reuse cheap on Qwen3.5's hybrid layers.",
+        scope: "machine",
+        order: 8
+    },
+    "inlineSuggestions.enabled": {
+        type: "boolean",
+        default: true,
+        description: "Show inline suggestions (ghost text) from the local model while typing.",
+        order: 10
+    }
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
+export type Settings = { -readonly [K in SettingKey]: Widen<(typeof SETTINGS)[K]["default"]> };
+
+export const SETTINGS_SECTION = "qwenLocal";
+
+/** Reads every setting through `get`, falling back to the table's default for a missing or mistyped value. */
+export function readSettings(get: (key: string) => unknown): Settings {
+    const settings = {} as Record<string, unknown>;
+    for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, SettingSpec][]) {
+        const value = get(key);
+        let valid = typeof value === spec.type;
+        if (valid && spec.type === "number") {
+            const number = value as number;
+            valid = Number.isFinite(number) && (spec.minimum === undefined || number >= spec.minimum) &&
+                (spec.maximum === undefined || number <= spec.maximum);
+        }
+        if (valid && spec.type === "string" && spec.enum) valid = spec.enum.includes(value as string);
+        settings[key] = valid ? value : spec.default;
+    }
+    return settings as Settings;
+}
+
+/** The `contributes.configuration.properties` object that package.json must contain. */
+export function contributedProperties(): Record<string, Record<string, unknown>> {
+    const properties: Record<string, Record<string, unknown>> = {};
+    for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, SettingSpec][]) {
+        const { description, ...rest } = spec;
+        properties[`${SETTINGS_SECTION}.${key}`] = { ...rest, markdownDescription: description };
+    }
+    return properties;
+}

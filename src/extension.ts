@@ -1,0 +1,37 @@
+/**
+ * The composition root: builds the services, registers the contributions, pushes the disposables.
+ * Activation does no model work: the engine worker starts on the first request that needs it.
+ */
+import type * as vscode from "vscode";
+import { errorMessage } from "./core/log";
+import { registerCommands } from "./vscode/commands";
+import { EngineService } from "./vscode/engineService";
+import { createLogChannel } from "./vscode/log";
+import { StatusBar } from "./vscode/statusBar";
+
+/** What the extension returns from activate(): used by the integration tests and by nothing else. */
+export interface QwenLocalApi {
+    readonly engine: EngineService;
+    readonly activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): QwenLocalApi {
+    const started = performance.now();
+    const { channel, logger } = createLogChannel();
+    const engine = new EngineService(context, logger);
+    const statusBar = new StatusBar(engine);
+    context.subscriptions.push(channel, engine, statusBar, ...registerCommands({ engine, channel, logger }));
+
+    // Off the activation path: a cheap, offline look for the model file, for the status bar.
+    setTimeout(() => {
+        engine.refreshModelPresence().catch((error: unknown) => logger.debug(errorMessage(error)));
+    }, 0);
+
+    const activationMs = performance.now() - started;
+    logger.info(`Qwen Local activated in ${activationMs.toFixed(1)} ms (no model loaded yet)`);
+    return { engine, activationMs };
+}
+
+export function deactivate(): void {
+    // Disposables in context.subscriptions stop the worker process.
+}

@@ -3,12 +3,15 @@
  * Each command lives in its own module under src/cli/.
  */
 import { CliUsageError, type CliCommand, type CliIo } from "./cli/command";
+import { chatCommand, infoCommand } from "./cli/engineCommands";
 import { parseToolCallsCommand } from "./cli/parseToolCalls";
 import { renderCommand } from "./cli/render";
 
 const commands: CliCommand[] = [
+    infoCommand,
+    chatCommand,
     renderCommand,
-    parseToolCallsCommand,
+    parseToolCallsCommand
 ];
 
 function usage(): string {

@@ -155,7 +155,11 @@ export class ScriptedBackend implements EngineBackend {
         let stopString: string | undefined;
         const deadline = params.timeoutMs !== undefined ? started + params.timeoutMs : Number.POSITIVE_INFINITY;
         for (const piece of splitIntoPieces(response.text)) {
-            if (response.crashAfterTokens !== undefined && generated >= response.crashAfterTokens) this.crash();
+            if (response.crashAfterTokens !== undefined && generated >= response.crashAfterTokens) {
+                // Let the chunks already sent leave the IPC channel, as they would before a real crash.
+                await new Promise((resolve) => setTimeout(resolve, 100));
+                this.crash();
+            }
             if (generated >= params.maxTokens) { stopReason = "maxTokens"; break; }
             await sleep(delay, signal);
             if (signal.aborted) { stopReason = "cancelled"; break; }

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { contributedProperties, DEFAULT_MODEL, readSettings, SETTINGS } from "../../src/core/settings";
+
+const packageJson = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8"));
+
+describe("settings", () => {
+    it("package.json's contributes.configuration mirrors the settings table exactly", () => {
+        assert.deepEqual(packageJson.contributes.configuration.properties, contributedProperties());
+    });
+
+    it("the default model is the recommended Qwen3.5-35B-A3B quant", () => {
+        assert.equal(SETTINGS.model.default, DEFAULT_MODEL);
+        assert.equal(DEFAULT_MODEL, "hf:unsloth/Qwen3.5-35B-A3B-GGUF:UD-Q4_K_XL");
+    });
+
+    it("reads values, falling back to defaults for missing, mistyped or out-of-range ones", () => {
+        const values: Record<string, unknown> = { model: "/m.gguf", contextSize: 10, gpu: "cuda-please", idleUnloadMinutes: "5", threads: 4 };
+        const settings = readSettings((key) => values[key]);
+        assert.equal(settings.model, "/m.gguf");
+        assert.equal(settings.contextSize, SETTINGS.contextSize.default, "below the minimum");
+        assert.equal(settings.gpu, "auto", "not one of the enum values");
+        assert.equal(settings.idleUnloadMinutes, 15, "wrong type");
+        assert.equal(settings.threads, 4);
+        assert.equal(settings["inlineSuggestions.enabled"], true);
+    });
+
+    it("every command in package.json is in the Qwen Local category with the qwenLocal prefix", () => {
+        for (const command of packageJson.contributes.commands) {
+            assert.match(command.command, /^qwenLocal\./);
+            assert.equal(command.category, "Qwen Local");
+        }
+    });
+});

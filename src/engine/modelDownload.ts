@@ -1,0 +1,824 @@
+/**
+ * Downloading `hf:` models with node-llama-cpp's `createModelDownloader` (ipull underneath), and finding, listing and
+ * deleting what was downloaded — the last three without any network access.
+ *
+ * How node-llama-cpp 3.21.1 / ipull 3.9.5 behave, and what this file adds (checked against a local server, see
+ * test/model/download.test.ts):
+ * - Names: `hf:unsloth/Qwen3.5-35B-A3B-GGUF:UD-Q4_K_XL` is saved as `hf_unsloth_Qwen3.5-35B-A3B.UD-Q4_K_XL.gguf`
+ *   whatever the file is called on the Hub; a split model as `hf_unsloth_Qwen3.5-27B.UD-Q4_K_XL-00001-of-00003.gguf`
+ *   and so on, one file per part; a file URI `hf:unsloth/Qwen3.5-35B-A3B-GGUF/Qwen3.5-35B-A3B-UD-Q4_K_XL.gguf` as
+ *   `hf_unsloth_Qwen3.5-35B-A3B-UD-Q4_K_XL.gguf` (repository and folder join the name when the file name does not
+ *   start with the model's). While downloading, the data lives in `<name>.ipull` (file-sized, with the chunk map
+ *   appended as JSON) and is renamed when complete.
+ * - The size comes from a GET without Range (not HEAD) whose body is never read; then one Range request per stream.
+ * - Resume works in 5 MiB chunks: a chunk counts once all of it is written, so a resumed download starts again at
+ *   the first chunk that was not complete (Range requests start at multiples of 5 MiB).
+ * - A dropped connection is retried by ipull on its own (up to 150 times, backing off to 5 s): the download goes on.
+ *   A stall detector here turns "nothing arrives any more" into an error instead of a silent wait.
+ * - Cancelling through the signal makes `download()` RESOLVE, not reject; this file checks the signal and rejects.
+ * - node-llama-cpp checks nothing but sizes, and only one way: if the server announces a size smaller than the file,
+ *   the download "succeeds" with a truncated file. The Hub's manifest states the file's real size; it is compared
+ *   with the announced one before any byte is transferred, and the file on disk with both afterwards.
+ * - On a busy machine a late chunk-map save can land after the end of the finished file: cut off here
+ *   (trimTrailingProgressRecord) instead of failing the size check.
+ * - An HTTP error during the transfer (a 4xx, or a 206 of the wrong length) escapes ipull as an unhandled promise
+ *   rejection as well as through `download()`, which would kill a plain Node process; a guard swallows those while a
+ *   download runs (see guardIpullRejections).
+ *
+ * Errors are ModelDownloadError with a `code`; a cancelled download rejects with ModelDownloadCancelledError, whose
+ * `name` is "AbortError" and `code` "cancelled" (the worker protocol's code), so either test works.
+ */
+import fsp from "node:fs/promises";
+import path from "node:path";
+import crypto from "node:crypto";
+import type { ModelDownloader } from "node-llama-cpp" with { "resolution-mode": "import" };
+import { parseHfUri, formatBytes, type DownloadProgress, type HfModelRef } from "../core/models/catalog";
+
+export type { DownloadProgress } from "../core/models/catalog";
+
+export const DEFAULT_HF_ENDPOINT = "https://huggingface.co/";
+/** Written in the models folder after each verified download: URI → files. */
+export const INDEX_FILE_NAME = "models.json";
+/** ipull's suffix for a download in progress. */
+export const PARTIAL_SUFFIX = ".ipull";
+
+export type ModelDownloadErrorCode =
+    | "cancelled"
+    | "declined"
+    | "invalidUri"
+    | "notFound"
+    | "network"
+    | "http"
+    | "sizeMismatch"
+    | "sizeUnknown"
+    | "notGguf"
+    | "stalled"
+    | "busy"
+    | "diskFull"
+    | "failed";
+
+export class ModelDownloadError extends Error {
+    override name = "ModelDownloadError";
+
+    constructor(readonly code: ModelDownloadErrorCode, message: string, options?: { cause?: unknown }) {
+        super(message, options);
+    }
+}
+
+/** The user cancelled. A normal outcome: the partial file is kept and the next download resumes from it. */
+export class ModelDownloadCancelledError extends ModelDownloadError {
+    override name = "AbortError";
+
+    constructor(message = "The model download was cancelled; it resumes where it stopped next time.") {
+        super("cancelled", message);
+    }
+}
+
+export class ModelSizeMismatchError extends ModelDownloadError {
+    override name = "ModelSizeMismatchError";
+
+    constructor(message: string, readonly expectedBytes: number, readonly actualBytes: number) {
+        super("sizeMismatch", message);
+    }
+}
+
+export function isDownloadCancelled(error: unknown): boolean {
+    return error instanceof Error && (error.name === "AbortError" || (error as { code?: unknown }).code === "cancelled");
+}
+
+export interface DownloadModelOptions {
+    uri: string;
+    directory: string;
+    /** Hugging Face or a mirror; default https://huggingface.co/. */
+    endpoint?: string;
+    signal?: AbortSignal;
+    onProgress?: (progress: DownloadProgress) => void;
+    /** How often progress is reported (and the stall detector looks); default 250 ms. */
+    progressIntervalMs?: number;
+    /** Give up when no byte arrives for this long (the partial file is kept); default 120 s. */
+    stallTimeoutMs?: number;
+}
+
+export interface DownloadModelResult {
+    /** The file to load (the first part of a split model). */
+    path: string;
+    /** All files of the model. */
+    files: string[];
+    sizeBytes: number;
+    /** Bytes already on disk from an earlier attempt (ipull counts in whole 5 MiB chunks); 0 for a fresh start. */
+    resumedFromBytes: number;
+}
+
+// ---- The download
+
+export async function downloadModel(options: DownloadModelOptions): Promise<DownloadModelResult> {
+    const ref = parseUri(options.uri);
+    const endpoint = normalizeEndpoint(options.endpoint);
+    const directory = path.resolve(options.directory);
+    throwIfCancelled(options.signal);
+    await fsp.mkdir(directory, { recursive: true });
+    const lock = await acquireDownloadLock(directory, ref.uri);
+    try {
+        return await downloadLocked(ref, endpoint, directory, options);
+    } finally {
+        await lock.release();
+    }
+}
+
+interface HubManifestFile {
+    rfilename: string;
+    size?: number;
+}
+
+async function downloadLocked(ref: HfModelRef, endpoint: string, directory: string,
+    options: DownloadModelOptions): Promise<DownloadModelResult> {
+    const { signal } = options;
+    const stallTimeoutMs = options.stallTimeoutMs ?? 120_000;
+    const manifest = ref.kind === "quant" ? await fetchManifest(ref, endpoint, signal, stallTimeoutMs) : undefined;
+
+    const { createModelDownloader } = await import("node-llama-cpp");
+    const downloader = await untilSettledOrCancelled(createModelDownloader({
+        modelUri: ref.uri,
+        dirPath: directory,
+        skipExisting: true,
+        deleteTempFileOnCancel: false,
+        showCliProgress: false,
+        endpoints: { huggingFace: endpoint },
+        // node-llama-cpp sends the user's Hugging Face token (HF_TOKEN or ~/.cache/huggingface/token) to whatever host
+        // the endpoint names; a mirror or a test server gets none.
+        ...(isHuggingFace(endpoint) ? {} : { tokens: { huggingFace: null as unknown as string } })
+    }), signal, stallTimeoutMs, endpoint).catch((error: unknown) => {
+        throw toDownloadError(error, ref, endpoint);
+    });
+
+    let finished = false;
+    try {
+        const files = downloader.filesInfo;
+        const announcedBytes = downloader.totalSize;
+        const unknown = files.find((file) => !(file.totalSize > 0));
+        if (unknown != null) {
+            throw new ModelDownloadError("sizeUnknown", `${endpoint} did not say how large ${unknown.fileName} is, ` +
+                "so the download could neither be checked nor resumed. Try again later, or use another endpoint.");
+        }
+        if (manifest?.size != null && files[0]!.totalSize !== manifest.size) {
+            throw new ModelSizeMismatchError(`${endpoint} announces ${files[0]!.totalSize} bytes for ` +
+                `${manifest.rfilename}, but its manifest says ${manifest.size} bytes: the server is not serving the ` +
+                "file it lists. Nothing was downloaded; try again later or use another endpoint.",
+            manifest.size, files[0]!.totalSize);
+        }
+        const resumedFromBytes = Math.min(downloader.downloadedSize, announcedBytes);
+        await checkFreeSpace(directory, announcedBytes - resumedFromBytes);
+
+        await transfer(downloader, { ...options, stallTimeoutMs, endpoint, ref, resumedFromBytes });
+        finished = true;
+
+        await verifyDownloadedFiles(files, manifest);
+        await recordDownload(directory, ref.uri, files.map((file) => ({ name: file.fileName, sizeBytes: file.totalSize })));
+        return {
+            path: downloader.entrypointFilePath,
+            files: files.map((file) => file.filePath),
+            sizeBytes: announcedBytes,
+            resumedFromBytes
+        };
+    } finally {
+        if (!finished) await downloader.cancel({ deleteTempFile: false }).catch(() => undefined);
+    }
+}
+
+interface TransferContext extends DownloadModelOptions {
+    stallTimeoutMs: number;
+    endpoint: string;
+    ref: HfModelRef;
+    resumedFromBytes: number;
+}
+
+async function transfer(downloader: ModelDownloader, context: TransferContext): Promise<void> {
+    const { signal, endpoint, ref } = context;
+    throwIfCancelled(signal);
+    // One controller for everything that may stop the transfer: the user's signal and the stall detector.
+    const stop = new AbortController();
+    let stalledForMs: number | undefined;
+    const onUserAbort = (): void => stop.abort();
+    signal?.addEventListener("abort", onUserAbort, { once: true });
+
+    const reporter = new ProgressReporter(downloader.totalSize, context.resumedFromBytes, context.onProgress);
+    let lastBytes = context.resumedFromBytes;
+    let lastChange = Date.now();
+    reporter.report(context.resumedFromBytes);
+    const timer = setInterval(() => {
+        const now = Date.now();
+        const bytes = downloader.downloadedSize;
+        if (bytes !== lastBytes) {
+            lastBytes = bytes;
+            lastChange = now;
+        } else if (now - lastChange >= context.stallTimeoutMs && !stop.signal.aborted) {
+            stalledForMs = now - lastChange;
+            stop.abort();
+        }
+        reporter.report(bytes);
+    }, context.progressIntervalMs ?? 250);
+
+    const releaseGuard = guardIpullRejections();
+    try {
+        await downloader.download({ signal: stop.signal });
+    } catch (error) {
+        if (!stop.signal.aborted) {
+            const mapped = toDownloadError(error, ref, endpoint);
+            if (mapped instanceof ModelSizeMismatchError) {
+                // The partial file was laid out for a size the server does not deliver: resuming it would go wrong.
+                await Promise.all(downloader.filesInfo.map((file) => removeQuietly(file.filePath + PARTIAL_SUFFIX)));
+            }
+            throw mapped;
+        }
+    } finally {
+        clearInterval(timer);
+        signal?.removeEventListener("abort", onUserAbort);
+        releaseGuard();
+    }
+    if (stalledForMs != null) {
+        throw new ModelDownloadError("stalled", `Nothing arrived from ${endpoint} for ${Math.round(stalledForMs / 1000)} s, ` +
+            "so the download was paused. Check the network connection; it resumes where it stopped when you try again.");
+    }
+    if (stop.signal.aborted) throw new ModelDownloadCancelledError();
+    reporter.report(downloader.totalSize, true);
+}
+
+/**
+ * Turns the downloaded byte count into events at a steady rate, with a speed averaged over the last few seconds.
+ * ipull's own `averageSpeed` / `estimatedTimeLeft` are not used: against the local server they reported ~0.3 MB/s
+ * for a download running at ~50 MB/s.
+ */
+class ProgressReporter {
+    private readonly samples: { at: number; bytes: number }[] = [];
+    private lastReported: DownloadProgress | undefined;
+
+    constructor(private readonly totalBytes: number, startBytes: number,
+        private readonly onProgress: ((progress: DownloadProgress) => void) | undefined,
+        private readonly windowMs = 5000) {
+        this.samples.push({ at: Date.now(), bytes: startBytes });
+    }
+
+    report(downloadedBytes: number, final = false): void {
+        const now = Date.now();
+        const bytes = Math.min(downloadedBytes, this.totalBytes);
+        // ipull's count can step back when a dropped connection's unsaved bytes are fetched again.
+        if (bytes < this.samples[this.samples.length - 1]!.bytes) this.samples.length = 0;
+        this.samples.push({ at: now, bytes });
+        while (this.samples.length > 2 && now - this.samples[0]!.at > this.windowMs) this.samples.shift();
+        const first = this.samples[0]!;
+        const elapsed = (now - first.at) / 1000;
+        const bytesPerSecond = elapsed > 0 ? Math.max(0, (bytes - first.bytes) / elapsed) : 0;
+        const remaining = this.totalBytes - bytes;
+        const progress: DownloadProgress = {
+            downloadedBytes: bytes,
+            totalBytes: this.totalBytes,
+            percent: this.totalBytes > 0 ? (bytes / this.totalBytes) * 100 : 0,
+            bytesPerSecond,
+            etaSeconds: remaining <= 0 ? 0 : bytesPerSecond > 0 ? remaining / bytesPerSecond : undefined
+        };
+        if (final && this.lastReported?.downloadedBytes === bytes && this.lastReported.percent === 100) return;
+        this.lastReported = progress;
+        if (this.onProgress == null) return;
+        try {
+            this.onProgress(progress);
+        } catch {
+            // A failing progress listener must not break the download.
+        }
+    }
+}
+
+// ---- Checks
+
+async function fetchManifest(ref: HfModelRef & { kind: "quant" }, endpoint: string, signal: AbortSignal | undefined,
+    timeoutMs: number): Promise<HubManifestFile | undefined> {
+    // The same request node-llama-cpp makes next (it keeps only the file name): the Hub answers with the file's real
+    // size only to this User-Agent.
+    const url = `${endpoint}v2/${encodeURIComponent(ref.user)}/${encodeURIComponent(ref.repo)}/manifests/` +
+        encodeURIComponent(ref.quant ?? "latest");
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    try {
+        response = await fetch(url, {
+            headers: { "User-Agent": "llama-cpp", "Accept": "application/json" },
+            signal: signal != null ? AbortSignal.any([signal, timeout]) : timeout
+        });
+    } catch (error) {
+        throwIfCancelled(signal);
+        throw networkError(endpoint, timeout.aborted ? new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`) : error);
+    }
+    if (response.status === 404 || response.status === 400) {
+        await response.body?.cancel();
+        throw notFoundError(ref, endpoint);
+    }
+    if (response.status === 401 || response.status === 403) {
+        await response.body?.cancel();
+        throw new ModelDownloadError("http", `${endpoint} refused access to ${ref.user}/${ref.repo} (HTTP ${response.status}): ` +
+            "the repository is gated or private.");
+    }
+    if (!response.ok) {
+        // Rate limits and server errors: node-llama-cpp retries those itself; the size check is then skipped.
+        await response.body?.cancel();
+        return undefined;
+    }
+    try {
+        const json = await response.json() as { ggufFile?: { rfilename?: unknown; size?: unknown } };
+        const file = json.ggufFile;
+        if (typeof file?.rfilename !== "string") return undefined;
+        return { rfilename: file.rfilename, size: typeof file.size === "number" && file.size > 0 ? file.size : undefined };
+    } catch {
+        throwIfCancelled(signal);
+        return undefined;
+    }
+}
+
+async function checkFreeSpace(directory: string, neededBytes: number): Promise<void> {
+    if (neededBytes <= 0) return;
+    let freeBytes: number;
+    try {
+        const stats = await fsp.statfs(directory);
+        freeBytes = stats.bavail * stats.bsize;
+    } catch {
+        return; // Not every file system can say; ENOSPC is then reported when it happens.
+    }
+    if (freeBytes < neededBytes) {
+        throw new ModelDownloadError("diskFull", `Not enough free space in ${directory}: the model needs ` +
+            `${formatBytes(neededBytes)} more and ${formatBytes(freeBytes)} is free. Free some space or choose another ` +
+            "models folder.");
+    }
+}
+
+const GGUF_MAGIC = Buffer.from("GGUF", "ascii");
+
+/** After ipull reports success: every file is there, as large as announced (and as the manifest says), and GGUF. */
+async function verifyDownloadedFiles(files: ModelDownloader["filesInfo"], manifest: HubManifestFile | undefined): Promise<void> {
+    const problems: ModelDownloadError[] = [];
+    for (const [index, file] of files.entries()) {
+        await trimTrailingProgressRecord(file.filePath, file.totalSize);
+        const size = await fileSize(file.filePath);
+        const expected = index === 0 && manifest?.size != null ? manifest.size : file.totalSize;
+        if (size !== file.totalSize || size !== expected) {
+            problems.push(new ModelSizeMismatchError(`${file.fileName} is ${size ?? "missing, "} bytes after the download, ` +
+                `but ${expected} bytes were announced: the download is incomplete or corrupt and was deleted. Try again.`,
+            expected, size ?? 0));
+            continue;
+        }
+        if (!(await startsWith(file.filePath, GGUF_MAGIC))) {
+            problems.push(new ModelDownloadError("notGguf", `${file.fileName} is not a GGUF model file (the server may have ` +
+                "sent an error page instead); it was deleted. Check the model URI and the download endpoint."));
+        }
+    }
+    if (problems.length > 0) {
+        // A bad file left at the final name would be taken for a complete model by node-llama-cpp's own lookup.
+        await Promise.all(files.map((file) => removeQuietly(file.filePath)));
+        throw problems[0]!;
+    }
+}
+
+const MAX_PROGRESS_RECORD_BYTES = 1024 * 1024;
+
+/**
+ * ipull saves its chunk map after the data without awaiting it, so a save that was under way when the download
+ * finished can land after the final truncation: the complete file then ends with that JSON record (seen on a busy
+ * machine). Cuts such a record off; returns whether it did. Anything else past the expected size is left alone, for
+ * the size check to reject.
+ */
+export async function trimTrailingProgressRecord(filePath: string, expectedBytes: number): Promise<boolean> {
+    const size = await fileSize(filePath);
+    if (size == null || size <= expectedBytes || size - expectedBytes > MAX_PROGRESS_RECORD_BYTES) return false;
+    const handle = await fsp.open(filePath, "r+");
+    try {
+        const tail = Buffer.alloc(size - expectedBytes);
+        await handle.read(tail, 0, tail.length, expectedBytes);
+        let record: unknown;
+        try {
+            record = JSON.parse(tail.toString("utf8"));
+        } catch {
+            return false;
+        }
+        if (typeof record !== "object" || record === null || !Array.isArray((record as { chunks?: unknown }).chunks)) return false;
+        await handle.truncate(expectedBytes);
+        return true;
+    } finally {
+        await handle.close();
+    }
+}
+
+// ---- Errors
+
+function parseUri(uri: string): HfModelRef {
+    try {
+        return parseHfUri(uri);
+    } catch (error) {
+        throw new ModelDownloadError("invalidUri", (error as Error).message);
+    }
+}
+
+function normalizeEndpoint(endpoint: string | undefined): string {
+    const text = endpoint == null || endpoint.trim() === "" ? DEFAULT_HF_ENDPOINT : endpoint.trim();
+    let url: URL;
+    try {
+        url = new URL(text);
+    } catch {
+        throw new ModelDownloadError("invalidUri", `The download endpoint "${text}" is not a URL (the default is ${DEFAULT_HF_ENDPOINT}).`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+        throw new ModelDownloadError("invalidUri", `The download endpoint "${text}" must be an http(s) URL.`);
+    }
+    return url.href.endsWith("/") ? url.href : url.href + "/";
+}
+
+function isHuggingFace(endpoint: string): boolean {
+    const host = new URL(endpoint).hostname;
+    return host === "huggingface.co" || host === "hf.co";
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw new ModelDownloadCancelledError();
+}
+
+function notFoundError(ref: HfModelRef, endpoint: string): ModelDownloadError {
+    const what = ref.kind === "quant"
+        ? `${ref.quant != null ? `quantization "${ref.quant}" of ` : ""}${ref.user}/${ref.repo}`
+        : `${ref.file} in ${ref.user}/${ref.repo}`;
+    return new ModelDownloadError("notFound", `${endpoint} has no ${what}. Check the model URI (${ref.uri}).`);
+}
+
+function networkError(endpoint: string, cause: unknown): ModelDownloadError {
+    return new ModelDownloadError("network", `Could not reach ${endpoint}: ${describeCause(cause)}. ` +
+        "Check the network connection (and the qwenLocal.downloadEndpoint setting).", { cause });
+}
+
+function describeCause(error: unknown): string {
+    let current: unknown = error;
+    // fetch wraps the socket error: "fetch failed" ← "connect ECONNREFUSED 127.0.0.1:1".
+    while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+    const text = current instanceof Error ? current.message : String(current);
+    return text.replace(/^TypeError: /, "");
+}
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH",
+    "ENETUNREACH", "EPIPE", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET", "UND_ERR_HEADERS_TIMEOUT"]);
+
+function isNetworkFailure(error: unknown): boolean {
+    let current: unknown = error;
+    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+        const code = (current as { code?: unknown }).code;
+        if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+        if (current.message === "fetch failed" || current.message.startsWith("Failed to fetch manifest")) return true;
+        current = current.cause;
+    }
+    return false;
+}
+
+/** Translates what node-llama-cpp and ipull throw into errors that say what happened and what to do. */
+function toDownloadError(error: unknown, ref: HfModelRef, endpoint: string): ModelDownloadError {
+    if (error instanceof ModelDownloadError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    const lengths = /Expected (\d+) bytes, but got (\d+) bytes/.exec(message);
+    if (lengths != null) {
+        return new ModelSizeMismatchError(`${endpoint} sent ${lengths[2]} bytes where ${lengths[1]} were expected: the file ` +
+            `it serves for ${ref.uri} does not match the size it announced. The partial download was deleted; try again ` +
+            "later or use another endpoint.", Number(lengths[1]), Number(lengths[2]));
+    }
+    const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+    if (typeof status === "number") {
+        if (status === 404) return notFoundError(ref, endpoint);
+        return new ModelDownloadError("http", `${endpoint} answered HTTP ${status} while downloading ${ref.uri}` +
+            (status === 401 || status === 403 ? ": the repository is gated or private." : ". Try again later."), { cause: error });
+    }
+    if (message.startsWith("Cannot get quantization")) return notFoundError(ref, endpoint);
+    if ((error as { code?: unknown } | undefined)?.code === "ENOSPC") {
+        return new ModelDownloadError("diskFull", `The disk is full; the partial download is kept. Free some space and ` +
+            "try again: it resumes where it stopped.", { cause: error });
+    }
+    if (isNetworkFailure(error)) return networkError(endpoint, error);
+    return new ModelDownloadError("failed", `Downloading ${ref.uri} failed: ${message}`, { cause: error });
+}
+
+/**
+ * Waits for node-llama-cpp to resolve the URI and size the file — which it cannot be told to stop, and which ipull
+ * retries for minutes when the network is gone — but gives up on cancel or after timeoutMs; a downloader that
+ * arrives after that is closed.
+ */
+async function untilSettledOrCancelled(creating: Promise<ModelDownloader>, signal: AbortSignal | undefined,
+    timeoutMs: number, endpoint: string): Promise<ModelDownloader> {
+    let gaveUp = false;
+    let cleanup = (): void => undefined;
+    const stopped = new Promise<never>((_resolve, reject) => {
+        const giveUp = (error: ModelDownloadError): void => {
+            gaveUp = true;
+            reject(error);
+        };
+        const onAbort = (): void => giveUp(new ModelDownloadCancelledError());
+        const timer = setTimeout(() => giveUp(networkError(endpoint, new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`))),
+            timeoutMs);
+        signal?.addEventListener("abort", onAbort, { once: true });
+        cleanup = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", onAbort);
+        };
+    });
+    creating.then((late) => {
+        if (gaveUp) void late.cancel({ deleteTempFile: false }).catch(() => undefined);
+    }, () => undefined);
+    try {
+        throwIfCancelled(signal);
+        return await Promise.race([creating, stopped]);
+    } finally {
+        cleanup();
+    }
+}
+
+// ---- ipull's unhandled rejections
+
+const IPULL_ERROR_NAMES = new Set(["IpullError", "FetchStreamError", "HttpError", "StatusCodeError",
+    "InvalidContentLengthError", "EmptyResponseError", "EngineError", "XhrError", "PathNotAFileError",
+    "DownloadAlreadyStartedError"]);
+let guardUsers = 0;
+let guardListener: ((reason: unknown) => void) | undefined;
+
+function isIpullError(reason: unknown): boolean {
+    if (!(reason instanceof Error)) return false;
+    return IPULL_ERROR_NAMES.has(reason.constructor.name) || /[\\/]ipull[\\/]/.test(reason.stack ?? "");
+}
+
+/**
+ * ipull 3.9.5 chains `.then()` onto each stream's promise without a catch, so a stream that fails with an HTTP error
+ * also surfaces as an unhandled rejection — fatal in a plain Node process such as the engine worker — although the
+ * same error reaches download() and is reported from there. While downloads run, those rejections are dropped;
+ * anything else is rethrown when no other handler exists, as Node would have.
+ */
+function guardIpullRejections(): () => void {
+    if (guardUsers++ === 0) {
+        guardListener = (reason: unknown) => {
+            if (isIpullError(reason)) return;
+            if (process.listenerCount("unhandledRejection") === 1) throw reason;
+        };
+        process.on("unhandledRejection", guardListener);
+    }
+    let released = false;
+    return () => {
+        if (released) return;
+        released = true;
+        // The stray rejections are reported after the main one has settled: keep listening a little longer.
+        setTimeout(() => {
+            if (--guardUsers === 0 && guardListener != null) {
+                process.off("unhandledRejection", guardListener);
+                guardListener = undefined;
+            }
+        }, 2000).unref();
+    };
+}
+
+// ---- One download of a model at a time, also across VS Code windows (they share the global storage folder)
+
+const LOCK_HEARTBEAT_MS = 10_000;
+const LOCK_STALE_MS = 60_000;
+const locksHeld = new Set<string>();
+
+interface DownloadLock {
+    release(): Promise<void>;
+}
+
+async function acquireDownloadLock(directory: string, uri: string): Promise<DownloadLock> {
+    const key = crypto.createHash("sha256").update(uri.toLowerCase()).digest("hex").slice(0, 16);
+    const lockPath = path.join(directory, `.download-${key}.lock`);
+    const busy = (): ModelDownloadError => new ModelDownloadError("busy", `${uri} is already being downloaded ` +
+        "(possibly in another VS Code window); wait for that download to finish.");
+    if (locksHeld.has(lockPath)) throw busy();
+    const content = JSON.stringify({ pid: process.pid, uri, startedAt: new Date().toISOString() });
+    try {
+        await fsp.writeFile(lockPath, content, { flag: "wx" });
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        if (await isLockAlive(lockPath)) throw busy();
+        await fsp.writeFile(lockPath, content);
+    }
+    locksHeld.add(lockPath);
+    // The lock file's age tells other windows that its owner is still at work (a reused pid would not).
+    const heartbeat = setInterval(() => {
+        const now = new Date();
+        fsp.utimes(lockPath, now, now).catch(() => undefined);
+    }, LOCK_HEARTBEAT_MS);
+    heartbeat.unref();
+    return {
+        release: async () => {
+            clearInterval(heartbeat);
+            locksHeld.delete(lockPath);
+            await removeQuietly(lockPath);
+        }
+    };
+}
+
+async function isLockAlive(lockPath: string): Promise<boolean> {
+    try {
+        const [text, stats] = await Promise.all([fsp.readFile(lockPath, "utf8"), fsp.stat(lockPath)]);
+        if (Date.now() - stats.mtimeMs > LOCK_STALE_MS) return false;
+        const pid = (JSON.parse(text) as { pid?: unknown }).pid;
+        if (typeof pid !== "number" || pid === process.pid) return false;
+        try {
+            process.kill(pid, 0);
+            return true;
+        } catch (error) {
+            return (error as NodeJS.ErrnoException).code === "EPERM";
+        }
+    } catch {
+        return false;
+    }
+}
+
+// ---- The index of downloads (so that finding a model needs no network and trusts only verified files)
+
+interface IndexedFile {
+    name: string;
+    sizeBytes: number;
+}
+
+interface IndexEntry {
+    uri: string;
+    files: IndexedFile[];
+    downloadedAt: string;
+}
+
+interface ModelIndex {
+    version: 1;
+    models: Record<string, IndexEntry>;
+}
+
+function indexKey(uri: string): string {
+    return uri.toLowerCase();
+}
+
+async function readIndex(directory: string): Promise<ModelIndex> {
+    try {
+        const parsed = JSON.parse(await fsp.readFile(path.join(directory, INDEX_FILE_NAME), "utf8")) as Partial<ModelIndex>;
+        if (parsed.version === 1 && typeof parsed.models === "object" && parsed.models !== null) {
+            return { version: 1, models: parsed.models };
+        }
+    } catch {
+        // Missing or damaged: the files themselves are still found through node-llama-cpp's naming.
+    }
+    return { version: 1, models: {} };
+}
+
+async function writeIndex(directory: string, index: ModelIndex): Promise<void> {
+    const target = path.join(directory, INDEX_FILE_NAME);
+    const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+    await fsp.writeFile(temporary, JSON.stringify(index, null, 4) + "\n");
+    await fsp.rename(temporary, target);
+}
+
+async function recordDownload(directory: string, uri: string, files: IndexedFile[]): Promise<void> {
+    const index = await readIndex(directory);
+    index.models[indexKey(uri)] = { uri, files, downloadedAt: new Date().toISOString() };
+    await writeIndex(directory, index);
+}
+
+// ---- Finding, listing and deleting (no network)
+
+/**
+ * The downloaded file for an hf: URI, or undefined — without any network access. A model in the index counts only
+ * when all its files are there at the recorded sizes; one that is not indexed (downloaded by node-llama-cpp's CLI, or
+ * by an older version) is found by node-llama-cpp's own naming, offline (`resolveModelFile(..., {download: false})`).
+ */
+export async function findDownloadedModel(options: { uri: string; directory: string }): Promise<string | undefined> {
+    const ref = parseUri(options.uri);
+    const directory = path.resolve(options.directory);
+    const entry = (await readIndex(directory)).models[indexKey(ref.uri)];
+    if (entry != null && entry.files.length > 0) {
+        for (const file of entry.files) {
+            if (await fileSize(path.join(directory, file.name)) !== file.sizeBytes) return undefined;
+        }
+        return path.join(directory, entry.files[0]!.name);
+    }
+    if (!(await isDirectory(directory))) return undefined;
+    const { resolveModelFile } = await import("node-llama-cpp");
+    try {
+        const found = await resolveModelFile(ref.uri, { directory, download: false, cli: false });
+        return (await fileSize(found)) ? found : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+export interface DownloadedModel {
+    /** The file to load (the first part of a split model). */
+    path: string;
+    fileName: string;
+    /** All parts together. */
+    sizeBytes: number;
+    /** Known for models downloaded by Qwen Local. */
+    uri?: string;
+    /** False when parts of a split model are missing. */
+    complete: boolean;
+}
+
+const SPLIT_PART = /-(\d{5})-of-(\d{5})\.gguf$/i;
+
+/** The .gguf files in the models folder (partial downloads excluded), with their hf: URI when known. */
+export async function listDownloadedModels(directory: string): Promise<DownloadedModel[]> {
+    const root = path.resolve(directory);
+    let names: string[];
+    try {
+        names = (await fsp.readdir(root, { withFileTypes: true }))
+            .filter((item) => item.isFile() && item.name.toLowerCase().endsWith(".gguf"))
+            .map((item) => item.name);
+    } catch {
+        return [];
+    }
+    const present = new Set(names);
+    const uriByFile = new Map<string, string>();
+    for (const entry of Object.values((await readIndex(root)).models)) {
+        if (entry.files[0] != null) uriByFile.set(entry.files[0].name, entry.uri);
+    }
+    const models: DownloadedModel[] = [];
+    for (const name of names.sort()) {
+        const parts = splitPartNames(name);
+        if (parts[0] !== name) continue; // listed with its first part
+        let sizeBytes = 0;
+        for (const part of parts) sizeBytes += present.has(part) ? (await fileSize(path.join(root, part))) ?? 0 : 0;
+        models.push({
+            path: path.join(root, name),
+            fileName: name,
+            sizeBytes,
+            uri: uriByFile.get(name),
+            complete: parts.every((part) => present.has(part))
+        });
+    }
+    return models;
+}
+
+/**
+ * Deletes a downloaded model: all parts of a split model, their partial downloads, and its index entry.
+ * Returns the files deleted.
+ */
+export async function deleteDownloadedModel(filePath: string): Promise<string[]> {
+    const resolved = path.resolve(filePath);
+    if (!resolved.toLowerCase().endsWith(".gguf")) {
+        throw new ModelDownloadError("invalidUri", `${resolved} is not a .gguf model file; nothing was deleted.`);
+    }
+    const directory = path.dirname(resolved);
+    const names = splitPartNames(path.basename(resolved));
+    const deleted: string[] = [];
+    for (const name of names) {
+        for (const candidate of [path.join(directory, name), path.join(directory, name + PARTIAL_SUFFIX)]) {
+            if (await removeQuietly(candidate)) deleted.push(candidate);
+        }
+    }
+    const index = await readIndex(directory);
+    const before = Object.keys(index.models).length;
+    for (const [key, entry] of Object.entries(index.models)) {
+        if (entry.files.some((file) => names.includes(file.name))) delete index.models[key];
+    }
+    if (Object.keys(index.models).length !== before) await writeIndex(directory, index);
+    return deleted;
+}
+
+function splitPartNames(name: string): string[] {
+    const match = SPLIT_PART.exec(name);
+    if (match == null) return [name];
+    const count = Number(match[2]);
+    if (!(count > 0)) return [name];
+    const stem = name.slice(0, match.index);
+    return Array.from({ length: count }, (_unused, index) =>
+        `${stem}-${String(index + 1).padStart(5, "0")}-of-${match[2]}.gguf`);
+}
+
+// ---- Small fs helpers
+
+async function fileSize(filePath: string): Promise<number | undefined> {
+    try {
+        const stats = await fsp.stat(filePath);
+        return stats.isFile() ? stats.size : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+async function isDirectory(directoryPath: string): Promise<boolean> {
+    try {
+        return (await fsp.stat(directoryPath)).isDirectory();
+    } catch {
+        return false;
+    }
+}
+
+async function startsWith(filePath: string, prefix: Buffer): Promise<boolean> {
+    const handle = await fsp.open(filePath, "r");
+    try {
+        const buffer = Buffer.alloc(prefix.length);
+        const { bytesRead } = await handle.read(buffer, 0, prefix.length, 0);
+        return bytesRead === prefix.length && buffer.equals(prefix);
+    } finally {
+        await handle.close();
+    }
+}
+
+async function removeQuietly(filePath: string): Promise<boolean> {
+    try {
+        await fsp.unlink(filePath);
+        return true;
+    } catch {
+        return false;
+    }
+}

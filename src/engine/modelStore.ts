@@ -1,0 +1,147 @@
+/**
+ * Turns the `qwenLocal.model` setting into a file to load: a local path as it is; an hf: URI from the models folder
+ * when it was downloaded before (no network), otherwise downloaded — only after the user agreed.
+ */
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describeModelSource, type CatalogModel, type DownloadConsentInfo, type DownloadProgress } from "../core/models/catalog";
+import {
+    downloadModel, findDownloadedModel, ModelDownloadCancelledError, ModelDownloadError, type DownloadModelOptions,
+    type DownloadModelResult
+} from "./modelDownload";
+
+/** The user said no to downloading. Nothing was requested from the network. */
+export class ModelDownloadDeclinedError extends ModelDownloadError {
+    override name = "ModelDownloadDeclinedError";
+
+    constructor(readonly uri: string) {
+        super("declined", `The model ${uri} was not downloaded. Choose a model with “Qwen Local: Select Model…” ` +
+            "or run a command again to be asked again.");
+    }
+}
+
+export type DownloadFunction = (options: DownloadModelOptions) => Promise<Pick<DownloadModelResult, "path">>;
+
+export interface ModelStoreDeps {
+    /** The models folder: the extension's global storage, or `qwenLocal.modelsDirectory`. */
+    directory: string;
+    /** `qwenLocal.downloadEndpoint`. */
+    endpoint?: string;
+    /** Asks the user; resolves true to download. Only called when a download is needed. */
+    confirmDownload: (info: DownloadConsentInfo) => Promise<boolean>;
+    /** Defaults to downloadModel in this process; the extension routes it through the engine worker. */
+    download?: DownloadFunction;
+    /** For `~` in local paths; defaults to os.homedir(). */
+    homeDir?: string;
+}
+
+export interface ResolveOptions {
+    signal?: AbortSignal;
+    onProgress?: (progress: DownloadProgress) => void;
+}
+
+export interface ResolvedModel {
+    path: string;
+    /** True when this call downloaded it. */
+    downloaded: boolean;
+    /** The canonical hf: URI, for hf: settings. */
+    uri?: string;
+}
+
+export class ModelStore {
+    private readonly downloads = new Map<string, Promise<ResolvedModel>>();
+
+    constructor(private readonly deps: ModelStoreDeps) {}
+
+    get directory(): string {
+        return this.deps.directory;
+    }
+
+    /**
+     * The file for a `qwenLocal.model` value. Errors are ModelDownloadError: "invalidUri" for a malformed setting,
+     * "notFound" for a missing local file, "declined" (ModelDownloadDeclinedError), "cancelled", or a download failure.
+     *
+     * Two calls for the same model while it downloads share one consent question and one download; the second
+     * call's signal only stops its own waiting, the first one's cancels the download.
+     */
+    async resolve(setting: string, options: ResolveOptions = {}): Promise<ResolvedModel> {
+        const homeDir = this.deps.homeDir ?? os.homedir();
+        const source = describeModelSource(setting, { homeDir });
+        if (source.kind === "invalid") throw new ModelDownloadError("invalidUri", source.message);
+        if (source.kind === "local") return { path: await this.checkLocalFile(source.path), downloaded: false };
+
+        const found = await findDownloadedModel({ uri: source.uri, directory: this.deps.directory });
+        if (found != null) return { path: found, downloaded: false, uri: source.uri };
+
+        const key = source.uri.toLowerCase();
+        let pending = this.downloads.get(key);
+        if (pending == null) {
+            pending = this.consentAndDownload(source.uri, source.catalog, options)
+                .finally(() => this.downloads.delete(key));
+            this.downloads.set(key, pending);
+            return pending;
+        }
+        return untilCancelled(pending, options.signal);
+    }
+
+    private async consentAndDownload(uri: string, catalog: CatalogModel | undefined,
+        options: ResolveOptions): Promise<ResolvedModel> {
+        if (options.signal?.aborted) throw new ModelDownloadCancelledError();
+        const agreed = await this.deps.confirmDownload(consentInfo(uri, catalog, this.deps.directory));
+        if (!agreed) throw new ModelDownloadDeclinedError(uri);
+        if (options.signal?.aborted) throw new ModelDownloadCancelledError();
+        const download = this.deps.download ?? downloadModel;
+        const result = await download({
+            uri,
+            directory: this.deps.directory,
+            endpoint: this.deps.endpoint,
+            signal: options.signal,
+            onProgress: options.onProgress
+        });
+        return { path: result.path, downloaded: true, uri };
+    }
+
+    private async checkLocalFile(setting: string): Promise<string> {
+        // A relative path means a file in the models folder: a workspace-relative path would change with the window.
+        const filePath = path.resolve(this.deps.directory, setting);
+        let isFile: boolean;
+        try {
+            isFile = (await fsp.stat(filePath)).isFile();
+        } catch {
+            throw new ModelDownloadError("notFound", `There is no model file at ${filePath}. Fix the qwenLocal.model ` +
+                "setting or choose a model with “Qwen Local: Select Model…”.");
+        }
+        if (!isFile) {
+            throw new ModelDownloadError("notFound", `${filePath} is a folder, not a model file: the qwenLocal.model setting ` +
+                "must name a .gguf file.");
+        }
+        return filePath;
+    }
+}
+
+/** What the consent question says, from the catalog only: nothing is fetched before the user agrees. */
+function consentInfo(uri: string, catalog: CatalogModel | undefined, directory: string): DownloadConsentInfo {
+    if (catalog != null) {
+        return {
+            uri, directory,
+            sizeBytes: catalog.fileSizeBytes,
+            ramBytes: catalog.ramBytes,
+            description: `${catalog.name} ${catalog.quant}: ${catalog.description}`
+        };
+    }
+    return {
+        uri, directory,
+        description: `${uri} is not one of the models Qwen Local knows; its size is shown when the download starts.`
+    };
+}
+
+function untilCancelled<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (signal == null) return promise;
+    if (signal.aborted) return Promise.reject(new ModelDownloadCancelledError());
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = (): void => reject(new ModelDownloadCancelledError());
+        signal.addEventListener("abort", onAbort, { once: true });
+        promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+}

@@ -14,11 +14,14 @@ export interface TextSegment {
     text: string;
     /** true: template text whose special-token texts are real control tokens. */
     special: boolean;
+    /** A checkpoint position after this segment (it also ends the current plain piece). */
+    checkpointAfter?: boolean;
 }
 
 export type TokenizationPiece =
     | { kind: "special"; text: string }
-    | { kind: "plain"; text: string };
+    | { kind: "plain"; text: string }
+    | { kind: "checkpoint" };
 
 /** The added tokens of the Qwen3.5 vocabulary (FACTS.md): control `<|…|>` tokens and the user-defined tags. */
 export const QWEN35_SPECIAL_TOKEN_TEXTS: readonly string[] = [
@@ -87,6 +90,10 @@ export function planTokenization(
                 cursor = match.index + 1;
             }
             plain += segment.text.slice(cursor);
+        }
+        if (segment.checkpointAfter) {
+            flushPlain();
+            pieces.push({ kind: "checkpoint" });
         }
     }
     flushPlain();

@@ -116,7 +116,7 @@ export class LlamaBackend implements EngineBackend {
     }
 
     async tokenize(prompt: PromptInput): Promise<number[]> {
-        return this.tokenizeWith(this.requireLoaded().model, prompt);
+        return this.tokenizeWith(this.requireLoaded().model, prompt).tokens;
     }
 
     async detokenize(tokens: number[]): Promise<string> {
@@ -148,7 +148,8 @@ export class LlamaBackend implements EngineBackend {
         const started = performance.now();
         const { model } = loaded;
         const seq = loaded.sequences[params.sequence];
-        const tokens = this.tokenizeWith(model, params.prompt) as Token[];
+        const tokenized = this.tokenizeWith(model, params.prompt);
+        const tokens = tokenized.tokens as Token[];
         if (tokens.length === 0) throw new BackendError("badRequest", "The prompt is empty.");
         if (tokens.length >= seq.contextSize) {
             throw new BackendError("badRequest",
@@ -183,15 +184,19 @@ export class LlamaBackend implements EngineBackend {
             await seq.eraseContextTokenRanges([{ start: keep, end: seq.nextTokenIndex }]);
         }
         // Prefill all but the last prompt token (in chunks, so a cancel is noticed between them).
+        // Checkpoints go at every `checkpointInterval` tokens and where the prompt asks for them.
         const interval = params.checkpointInterval && seq.needsCheckpoints ? params.checkpointInterval : 0;
+        const marks = seq.needsCheckpoints ? tokenized.checkpoints : [];
         let position = seq.nextTokenIndex;
         while (position < tokens.length - 1) {
             if (signal.aborted) return result("", "cancelled", 0);
             let end = Math.min(tokens.length - 1, position + PREFILL_CHUNK);
             if (interval > 0) end = Math.min(end, (Math.floor(position / interval) + 1) * interval);
+            const mark = marks.find((index) => index > position);
+            if (mark !== undefined) end = Math.min(end, mark);
             await seq.evaluateWithoutGeneratingNewTokens(tokens.slice(position, end));
             position = end;
-            if (interval > 0 && position % interval === 0) await seq.takeCheckpoint();
+            if ((interval > 0 && position % interval === 0) || marks.includes(position)) await seq.takeCheckpoint();
         }
         if (params.checkpointAtPromptEnd && seq.needsCheckpoints && seq.lastCheckpointIndex !== seq.nextTokenIndex - 1 &&
             seq.nextTokenIndex > 0) {
@@ -261,18 +266,21 @@ export class LlamaBackend implements EngineBackend {
         return result(matcher.fullText, stopReason, generatedTokens.length, firstTokenAt, stopString);
     }
 
-    private tokenizeWith(model: LlamaModel, prompt: PromptInput): number[] {
+    /** The prompt's tokens, and the token positions where the prompt asks for checkpoints. */
+    private tokenizeWith(model: LlamaModel, prompt: PromptInput): { tokens: number[]; checkpoints: number[] } {
         switch (prompt.kind) {
             case "tokens":
-                return prompt.tokens;
+                return { tokens: prompt.tokens, checkpoints: [] };
             case "text":
-                return model.tokenize(prompt.text, prompt.special ?? false);
+                return { tokens: model.tokenize(prompt.text, prompt.special ?? false), checkpoints: [] };
             case "segments": {
                 const tokens: number[] = [];
+                const checkpoints: number[] = [];
                 for (const piece of planTokenization(prompt.segments)) {
-                    tokens.push(...model.tokenize(piece.text, piece.kind === "special"));
+                    if (piece.kind === "checkpoint") checkpoints.push(tokens.length);
+                    else tokens.push(...model.tokenize(piece.text, piece.kind === "special"));
                 }
-                return tokens;
+                return { tokens, checkpoints };
             }
         }
     }

@@ -32,6 +32,12 @@ export interface SamplingOptions {
 export interface PromptSegment {
     text: string;
     special: boolean;
+    /**
+     * Take a checkpoint of the recurrent state right after this segment (hybrid models), so a later prompt that
+     * diverges there restores it instead of re-evaluating from the start — e.g. before `<think>`, which the template
+     * drops from earlier turns.
+     */
+    checkpointAfter?: boolean;
 }
 
 export type PromptInput =

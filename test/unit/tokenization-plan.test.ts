@@ -42,7 +42,7 @@ describe("planTokenization (trusted template text vs untrusted content)", () => 
             { text: "\n</function>\n</tool_call>", special: true }
         ];
         const plan = planTokenization(segments);
-        assert.equal(plan.map((piece) => piece.text).join(""), segments.map((segment) => segment.text).join(""));
+        assert.equal(plan.map((piece) => ("text" in piece ? piece.text : "")).join(""), segments.map((segment) => segment.text).join(""));
         assert.deepEqual(plan.filter((piece) => piece.kind === "special").map((piece) => piece.text), ["<tool_call>", "</tool_call>"]);
     });
 

@@ -133,6 +133,14 @@ class Renderer {
                     content = pyLstripChar(parts[parts.length - 1], "\n");
                 }
                 reasoning = pyStrip(reasoning);
+                const rawOutput = pyGet(message, "raw_output");
+                if (index > lastQueryIndex && typeof rawOutput === "string") {
+                    // The model's own tokens, tags included, exactly as it generated them.
+                    out.template("<|im_start|>assistant\n");
+                    out.template(rawOutput);
+                    out.template("<|im_end|>\n");
+                    return;
+                }
                 if (index > lastQueryIndex) {
                     out.template("<|im_start|>assistant\n<think>\n");
                     out.data(reasoning);

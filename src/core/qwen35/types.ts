@@ -49,6 +49,13 @@ export interface AssistantMessage {
     /** Kept in the prompt only for turns after the last user query; otherwise dropped as the template does. */
     reasoning_content?: string | null;
     tool_calls?: ToolCallInput[] | null;
+    /**
+     * This project's extension: the exact text the model generated for this turn, from after
+     * `<|im_start|>assistant\n` (its prefill included) up to `<|im_end|>`. For turns after the last user query it is
+     * replayed verbatim instead of re-rendering reasoning, content and calls, so the prompt is what the model saw
+     * and wrote (and the engine's cache still matches); earlier turns ignore it, as the template drops them to content.
+     */
+    raw_output?: string;
 }
 
 export interface ToolMessage {
@@ -101,6 +108,8 @@ export interface ChatRequest {
 export interface PromptSegment {
     text: string;
     special: boolean;
+    /** Ask the engine for a recurrent-state checkpoint right after this segment (see chatPrompt.ts). */
+    checkpointAfter?: boolean;
 }
 
 export interface ParsedToolCall {

@@ -212,6 +212,7 @@ export class LlamaBackend implements EngineBackend {
         const matcher = new StopStringMatcher(params.stop ?? []);
         const deadline = params.timeoutMs !== undefined ? started + params.timeoutMs : Number.POSITIVE_INFINITY;
         let pending: Token[] = [];
+        let unreported = 0;
         let firstTokenAt: number | undefined;
         let stopReason: StopReason = "eos";
         let stopString: string | undefined;
@@ -239,9 +240,13 @@ export class LlamaBackend implements EngineBackend {
                 const piece = model.detokenize(pending, false, lastTokens);
                 // Hold back an incomplete UTF-8 sequence until its remaining bytes arrive.
                 if (!piece.endsWith("\uFFFD") || pending.length >= 8) {
+                    unreported += pending.length;
                     pending = [];
                     const { emit, stop } = matcher.push(piece);
-                    if (emit.length > 0) onChunk({ text: emit });
+                    if (emit.length > 0) {
+                        onChunk({ text: emit, tokens: unreported });
+                        unreported = 0;
+                    }
                     if (stop !== undefined) {
                         stopReason = "stop";
                         stopString = stop;

@@ -86,6 +86,8 @@ export interface GenerateResult {
 
 export interface GenerateChunk {
     text: string;
+    /** Generated tokens this chunk stands for (a chunk may hold several, or text held back from earlier ones). */
+    tokens?: number;
 }
 
 export interface LoadParams {

@@ -166,7 +166,7 @@ export class ScriptedBackend implements EngineBackend {
             firstTokenAt ??= performance.now();
             generated++;
             const { emit, stop } = matcher.push(piece);
-            if (emit.length > 0) onChunk({ text: emit });
+            if (emit.length > 0) onChunk({ text: emit, tokens: 1 });
             if (stop !== undefined) { stopReason = "stop"; stopString = stop; break; }
             if (performance.now() > deadline) { stopReason = "timeout"; break; }
         }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { buildChatPromptSegments } from "../../src/core/qwen35/chatPrompt";
+import { runChatTurn } from "../../src/core/qwen35/chatTurn";
 import { renderConversation, renderConversationSegments } from "../../src/core/qwen35/render";
 import type { ChatRequest, FunctionTool } from "../../src/core/qwen35/types";
 import { EngineClient } from "../../src/engine/client";
@@ -127,5 +128,25 @@ describe("Qwen3.5 prompts in the engine (tiny model)", function () {
             `evaluated ${withCheckpoint.evaluated}, new ${withCheckpoint.newTokens}`);
         assert.ok(without.evaluated >= without.secondPromptTokens - 1, "without the checkpoint the whole prompt is re-evaluated");
         assert.ok(withCheckpoint.evaluated * 3 < without.evaluated);
+    });
+
+    it("a chat turn on the real engine: the thought budget closes thinking and generation continues from the cache", async () => {
+        // The random-weight model sometimes writes </think> at once: take the first seed whose reasoning runs long.
+        let result: Awaited<ReturnType<typeof runChatTurn>> | undefined;
+        for (let seed = 1; seed <= 30 && !result?.thinkingClosedByBudget; seed++) {
+            await client.resetSequence("chat");
+            result = await runChatTurn(client, {
+                request: { messages: [{ role: "system", content: "Be brief. ".repeat(30) }, { role: "user", content: "Why is the sky blue?" }] },
+                maxTokens: 40, thoughtBudgetTokens: 6, sampling: { temperature: 0.6, topK: 20, topP: 0.95, seed }
+            });
+        }
+        assert.ok(result?.thinkingClosedByBudget, `closed by the budget (raw: ${JSON.stringify(result?.raw_output)})`);
+        assert.equal(result.timings.length, 2);
+        const [first, second] = result.timings;
+        assert.ok(result.raw_output.includes("limited time"));
+        // The continuation appends to what the sequence holds: only the model's text and the close are evaluated.
+        assert.ok(second!.evaluatedTokens < first!.promptTokens / 2,
+            `continuation evaluated ${second!.evaluatedTokens} of ${second!.promptTokens} prompt tokens`);
+        process.stdout.write(`      budget continuation: ${second!.evaluatedTokens} of ${second!.promptTokens} prompt tokens evaluated\n`);
     });
 });

@@ -16,7 +16,16 @@ interface SettingBase<T> {
 export type SettingSpec =
     | (SettingBase<string> & { type: "string"; enum?: string[]; enumDescriptions?: string[] })
     | (SettingBase<number> & { type: "number"; minimum?: number; maximum?: number })
-    | (SettingBase<boolean> & { type: "boolean" });
+    | (SettingBase<boolean> & { type: "boolean" })
+    | (SettingBase<Record<string, number>> & { type: "object"; properties: Record<string, { type: "number"; description: string }>; additionalProperties: false });
+
+const SAMPLING_PROPERTIES = {
+    temperature: { type: "number", description: "Sampling temperature (0–2)." },
+    topP: { type: "number", description: "Nucleus sampling: keep the most likely tokens up to this probability mass (0–1]." },
+    topK: { type: "number", description: "Keep only the K most likely tokens (0: off)." },
+    minP: { type: "number", description: "Drop tokens less likely than this fraction of the most likely one (0–1)." },
+    presencePenalty: { type: "number", description: "Penalty for tokens already generated (-2–2); the model card uses 1.5 without thinking." }
+} as const;
 
 export const SETTINGS = {
     model: {
@@ -92,6 +101,24 @@ export const SETTINGS = {
         scope: "machine",
         order: 8
     },
+    "sampling.thinking": {
+        type: "object",
+        default: {},
+        properties: SAMPLING_PROPERTIES,
+        additionalProperties: false,
+        description: "Overrides for sampling when thinking is on. Defaults are the model card's values for precise coding: " +
+            "temperature 0.6, topP 0.95, topK 20, minP 0, presencePenalty 0.",
+        order: 20
+    },
+    "sampling.nonThinking": {
+        type: "object",
+        default: {},
+        properties: SAMPLING_PROPERTIES,
+        additionalProperties: false,
+        description: "Overrides for sampling when thinking is off. Defaults are the model card's: " +
+            "temperature 0.7, topP 0.8, topK 20, minP 0, presencePenalty 1.5.",
+        order: 21
+    },
     "inlineSuggestions.enabled": {
         type: "boolean",
         default: true,
@@ -102,7 +129,8 @@ export const SETTINGS = {
 
 export type SettingKey = keyof typeof SETTINGS;
 
-type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
+type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean :
+    T extends Record<string, unknown> ? Record<string, number> : T;
 export type Settings = { -readonly [K in SettingKey]: Widen<(typeof SETTINGS)[K]["default"]> };
 
 export const SETTINGS_SECTION = "qwenLocal";
@@ -112,7 +140,9 @@ export function readSettings(get: (key: string) => unknown): Settings {
     const settings = {} as Record<string, unknown>;
     for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, SettingSpec][]) {
         const value = get(key);
-        let valid = typeof value === spec.type;
+        let valid = spec.type === "object"
+            ? typeof value === "object" && value !== null && !Array.isArray(value)
+            : typeof value === spec.type;
         if (valid && spec.type === "number") {
             const number = value as number;
             valid = Number.isFinite(number) && (spec.minimum === undefined || number >= spec.minimum) &&

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../core/log";
+import { samplingFor } from "../core/qwen35/sampling";
 import { isCancelled } from "../engine/client";
 import type { EngineService } from "./engineService";
 import { ModelDownloadDeclined } from "./modelSetup";
@@ -128,7 +129,7 @@ async function askTheModel(deps: Deps): Promise<void> {
                     },
                     maxTokens: 2048,
                     stop: ["<|im_end|>"],
-                    sampling: { temperature: 0.7, topP: 0.8, topK: 20, minP: 0, presencePenalty: 1.5 },
+                    sampling: samplingFor(false, { nonThinking: getSettings()["sampling.nonThinking"] }),
                     checkpointAtPromptEnd: true
                 }, { signal: controller.signal, onChunk: (chunk) => { buffered += chunk.text; } });
                 const t = result.timings;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { samplingFor } from "../../src/core/qwen35/sampling";
 import { contributedProperties, DEFAULT_MODEL, readSettings, SETTINGS } from "../../src/core/settings";
 
 const packageJson = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8"));
@@ -24,6 +25,15 @@ describe("settings", () => {
         assert.equal(settings.idleUnloadMinutes, 15, "wrong type");
         assert.equal(settings.threads, 4);
         assert.equal(settings["inlineSuggestions.enabled"], true);
+    });
+
+    it("sampling overrides apply per mode on top of the model card's presets", () => {
+        const settings = readSettings((key) => ({ "sampling.thinking": { temperature: 0.3, topK: -4 } } as Record<string, unknown>)[key]);
+        assert.deepEqual(samplingFor(true, { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] }),
+            { temperature: 0.3, topP: 0.95, topK: 20, minP: 0, presencePenalty: 0 }, "an invalid topK is ignored");
+        assert.deepEqual(samplingFor(false, { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] }),
+            { temperature: 0.7, topP: 0.8, topK: 20, minP: 0, presencePenalty: 1.5 });
+        assert.deepEqual(readSettings((key) => (key === "sampling.nonThinking" ? [1, 2] : undefined))["sampling.nonThinking"], {});
     });
 
     it("every command in package.json is in the Qwen Local category with the qwenLocal prefix", () => {

@@ -69,3 +69,8 @@ export function resolveSampling(mode: SamplingMode, overrides: SamplingOverrides
     }
     return result;
 }
+
+/** The sampling for a request: the mode's preset with the user's overrides for that mode (invalid values ignored). */
+export function samplingFor(enableThinking: boolean, overrides: { thinking?: SamplingOverrides; nonThinking?: SamplingOverrides }): SamplingParams {
+    return resolveSampling(samplingModeFor(enableThinking), (enableThinking ? overrides.thinking : overrides.nonThinking) ?? {});
+}

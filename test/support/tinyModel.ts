@@ -5,6 +5,7 @@ import { createHash } from "crypto";
 import { existsSync, promises as fs, readFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { seededRandom } from "./random";
 
 export interface TinyModelOptions {
     seed?: number;
@@ -232,21 +233,10 @@ class ByteWriter {
     }
 }
 
-/** mulberry32: tiny, fast, and the same sequence on every platform. */
-function seededUniform(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /** Standard normal samples by Box–Muller. */
 function seededNormal(seed: number): () => number {
-    const uniform = seededUniform(seed);
+    const uniform = seededRandom(seed);
     let spare: number | undefined;
     return () => {
         if (spare !== undefined) {
@@ -518,7 +508,7 @@ export function buildBrokenModel(kind: BrokenModelKind): Buffer {
             return bytes.subarray(0, Math.floor(bytes.length * 0.6));
         }
         case "garbage": {
-            const uniform = seededUniform(99);
+            const uniform = seededRandom(99);
             const bytes = Buffer.alloc(64 * 1024);
             for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(uniform() * 256);
             return bytes;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseToolCalls, ToolCallStreamParser, type ToolCallParserOptions } from "../../src/core/qwen35/parser";
 import { renderConversation } from "../../src/core/qwen35/render";
 import type { ChatRequest, FunctionTool, ParseResult, ParserEvent, ToolCallErrorKind } from "../../src/core/qwen35/types";
+import { seededRandom } from "../support/random";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "qwen35");
 const TOOLS = JSON.parse(fs.readFileSync(path.join(FIXTURES, "tools.json"), "utf8")) as FunctionTool[];
@@ -41,16 +42,6 @@ function stream(text: string, options: ToolCallParserOptions, chunkSize: (index:
     return { result, fromEvents, events };
 }
 
-function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 describe("qwen35 parser: golden cases", () => {
     it("covers every error kind", () => {
@@ -182,7 +173,7 @@ describe("qwen35 parser: robustness", () => {
 
     it("fuzz: mutated real outputs never throw or hang, and chunking never changes the result", function () {
         this.timeout(60000);
-        const next = random(35);
+        const next = seededRandom(35);
         const corpus = GOLDEN.map((c) => c.text);
         const fragments = ["<tool_call>", "</tool_call>", "<function=", "</function>", "<parameter=", "</parameter>", "<think>",
             "</think>", ">", "<", "\n", "{", "}", "\"", "read_file>", "path>", "{\"name\": \"read_file\", \"arguments\": {", "é", "\u2028", "\r\n"];

@@ -10,6 +10,7 @@ import {
     BUDGET_EXHAUSTED_SENTENCE, closeThinking, generationPrefill, isThinkingEnabled, ThoughtBudget
 } from "../../src/core/qwen35/thinking";
 import type { ChatMessage, ChatRequest, FunctionTool, TextContentPart } from "../../src/core/qwen35/types";
+import { seededRandom } from "../support/random";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "qwen35");
 const RENDER_CASES = path.join(FIXTURES, "render");
@@ -130,17 +131,6 @@ describe("qwen35 render: differential against the template", () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Deterministic PRNG (mulberry32), so that a failure can be reproduced from its seed. */
-function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /**
  * Random conversations within what @huggingface/jinja renders as Python does: no floats, booleans or None in
@@ -196,7 +186,7 @@ function randomConversation(next: () => number): ChatRequest {
 
 describe("qwen35 render: random conversations against @huggingface/jinja", () => {
     it("renders 300 random conversations exactly as the template does", () => {
-        const next = random(3535);
+        const next = seededRandom(3535);
         let rendered = 0;
         for (let index = 0; index < 300; index++) {
             const request = randomConversation(next);

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { run, sleep, startGroup, type Group } from "./processes";
+import { isAlive, run, sleep, startGroup, type Group } from "./processes";
 import type { Provisioned } from "./provision";
 import { runsDir } from "./paths";
 
@@ -79,14 +79,6 @@ export function freePort(): Promise<number> {
     });
 }
 
-function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 /** Keeps the newest few run folders for post-mortems and deletes the rest, except those of live processes. */
 function pruneRuns(keep: number): void {

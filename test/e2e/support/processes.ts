@@ -107,6 +107,15 @@ export async function stopAll(): Promise<void> {
     await Promise.all([...live].map((group) => group.stop()));
 }
 
+export function isAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 export function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { run, sleep } from "./processes";
+import { isAlive, run, sleep } from "./processes";
 import { cacheDir, chromiumPath, codeServerDir, codeServerEntry, node24Bin, node24Dir, versions } from "./paths";
 
 export interface Provisioned {
@@ -169,14 +169,6 @@ function readPid(file: string): number {
     }
 }
 
-function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 /**
  * Everything the e2e tier (browser: true) or `npm start` (browser: false) needs; a few stat calls once cached.

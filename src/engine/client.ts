@@ -52,7 +52,10 @@ export interface EngineClientOptions {
     log: Logger;
     /** Extra environment for the worker (tests set the scripted-engine script here). */
     env?: NodeJS.ProcessEnv;
-    /** Finds the model to load when a request needs one (may ask the user, may download). */
+    /**
+     * Finds the model to load when a request needs one (may ask the user, may download). Called once for all the
+     * requests waiting on it, with no single request's signal.
+     */
     resolveModel?: (signal: AbortSignal | undefined) => Promise<LoadParams>;
     /** Delay before each restart after a crash: the n-th consecutive crash waits restartBackoffMs[n-1]. */
     restartBackoffMs?: readonly number[];
@@ -88,6 +91,7 @@ export class EngineClient {
     private worker?: Worker;
     private starting?: Promise<Worker>;
     private loading?: Promise<ModelInfo>;
+    private ensuring?: Promise<void>;
     private readonly pending = new Map<number, Pending>();
     private nextId = 1;
     private crashTimes: number[] = [];
@@ -201,20 +205,29 @@ export class EngineClient {
         this.clearIdleTimer();
         try {
             const worker = await this.ensureWorker();
-            if (!worker.loaded) {
-                if (this.loading) {
-                    await this.loading;
-                } else {
-                    const resolve = this.options.resolveModel;
-                    const params = resolve ? await resolve(options.signal) : this.lastLoad;
-                    if (!params) throw new EngineError("noModel", "No model is loaded: choose one with “Qwen Local: Select Model…”.");
-                    await this.load(params, { signal: options.signal });
-                }
-            }
+            if (!worker.loaded) await untilAborted(this.ensureModel(), options.signal);
             return await this.request(this.worker ?? worker, method, params, options);
         } finally {
             this.armIdleTimer();
         }
+    }
+
+    /**
+     * One shared model setup for all waiting requests: a consent question or a download must not be asked twice,
+     * nor stopped because one request (a superseded completion, say) was cancelled — that request only stops waiting.
+     */
+    private ensureModel(): Promise<void> {
+        this.ensuring ??= (async () => {
+            if (this.loading) {
+                await this.loading;
+                return;
+            }
+            const resolve = this.options.resolveModel;
+            const params = resolve ? await resolve(undefined) : this.lastLoad;
+            if (!params) throw new EngineError("noModel", "No model is loaded: choose one with “Qwen Local: Select Model…”.");
+            await this.load(params);
+        })().finally(() => { this.ensuring = undefined; });
+        return this.ensuring;
     }
 
     private async loadOn(worker: Worker, params: LoadParams, options: RequestOptions<LoadProgress>): Promise<ModelInfo> {
@@ -426,6 +439,20 @@ export class EngineClient {
         this.currentState = state;
         this.stateEmitter.fire(state);
     }
+}
+
+/** Waits for a shared promise, but gives up waiting (not the work) when this caller's signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (!signal) return promise;
+    if (signal.aborted) return Promise.reject(new CancelledError());
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(new CancelledError());
+        signal.addEventListener("abort", onAbort, { once: true });
+        promise.then(
+            (value) => { signal.removeEventListener("abort", onAbort); resolve(value); },
+            (error: unknown) => { signal.removeEventListener("abort", onAbort); reject(error); }
+        );
+    });
 }
 
 function sameLoad(a: LoadParams, b: LoadParams): boolean {

@@ -115,3 +115,37 @@ describe("scripted engine (through the real worker process)", function () {
         }
     });
 });
+
+describe("model setup shared by concurrent requests (scripted worker)", function () {
+    this.timeout(60_000);
+
+    it("asks once for concurrent requests, and a cancelled request does not stop the setup for the others", async () => {
+        const script = writeEngineScript({ tokenDelayMs: 1, responses: [{ text: "answer", repeat: true }] });
+        const modelPath = await ensureTinyModel();
+        let resolves = 0;
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => { release = resolve; });
+        const engine = new EngineClient({
+            workerPath, log: captureLogger().logger, env: { [SCRIPTED_ENGINE_ENV]: script.path },
+            resolveModel: async () => {
+                resolves++;
+                await gate; // the user reading the consent question, or a download
+                return { modelPath, contextSize: 2048, gpu: false };
+            }
+        });
+        try {
+            const controller = new AbortController();
+            const superseded = engine.generate({ sequence: "completion", prompt: { kind: "text", text: "a" }, maxTokens: 5 }, { signal: controller.signal });
+            const chat = engine.generate({ sequence: "chat", prompt: { kind: "text", text: "b" }, maxTokens: 5 });
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            controller.abort();
+            await assert.rejects(superseded, (error: unknown) => error instanceof EngineError && error.code === "cancelled");
+            release();
+            assert.equal((await chat).text, "answer");
+            assert.equal(resolves, 1);
+        } finally {
+            await engine.dispose();
+            script.remove();
+        }
+    });
+});

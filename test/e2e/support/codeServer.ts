@@ -116,11 +116,18 @@ function shortTmpDir(runDir: string): { dir: string; owned: boolean } {
 }
 
 /**
- * Writes the user settings.json before start: baseSettings, then what a kept profile already had, then `settings`.
+ * Writes the settings before start: the user settings.json gets baseSettings, then what a kept profile already had,
+ * then `settings`; the machine settings.json (code-server's "Remote" settings) gets `settings` over what it had.
+ * Both, because in a remote window VS Code reads settings of `machine` scope — Qwen Local's model path, models
+ * folder and download endpoint — only from the machine settings, and ignores them in the user settings.
  * A settings file that is not plain JSON (comments) is kept aside as settings.json.bak.
  */
 export function writeUserSettings(userDataDir: string, settings: Record<string, unknown>): void {
-    const file = path.join(userDataDir, "User", "settings.json");
+    mergeSettingsFile(path.join(userDataDir, "User", "settings.json"), { ...baseSettings }, settings);
+    mergeSettingsFile(path.join(userDataDir, "Machine", "settings.json"), {}, settings);
+}
+
+function mergeSettingsFile(file: string, defaults: Record<string, unknown>, settings: Record<string, unknown>): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     let existing: Record<string, unknown> = {};
     if (fs.existsSync(file)) {
@@ -130,7 +137,7 @@ export function writeUserSettings(userDataDir: string, settings: Record<string, 
             fs.copyFileSync(file, `${file}.bak`);
         }
     }
-    fs.writeFileSync(file, JSON.stringify({ ...baseSettings, ...existing, ...settings }, null, 4) + "\n");
+    fs.writeFileSync(file, JSON.stringify({ ...defaults, ...existing, ...settings }, null, 4) + "\n");
 }
 
 export async function startCodeServer(tools: Provisioned, options: CodeServerOptions): Promise<CodeServer> {

@@ -14,14 +14,17 @@ export interface TextSegment {
     text: string;
     /** true: template text whose special-token texts are real control tokens. */
     special: boolean;
-    /** A checkpoint position after this segment (it also ends the current plain piece). */
-    checkpointAfter?: boolean;
+    /**
+     * A checkpoint position after this segment (it also ends the current plain piece). "transient": a short-lived
+     * one (near a completion's cursor) that the engine keeps in a small group of its own.
+     */
+    checkpointAfter?: boolean | "transient";
 }
 
 export type TokenizationPiece =
     | { kind: "special"; text: string }
     | { kind: "plain"; text: string }
-    | { kind: "checkpoint" };
+    | { kind: "checkpoint"; transient?: boolean };
 
 /** The added tokens of the Qwen3.5 vocabulary (FACTS.md): control `<|…|>` tokens and the user-defined tags. */
 export const QWEN35_SPECIAL_TOKEN_TEXTS: readonly string[] = [
@@ -93,7 +96,7 @@ export function planTokenization(
         }
         if (segment.checkpointAfter) {
             flushPlain();
-            pieces.push({ kind: "checkpoint" });
+            pieces.push(segment.checkpointAfter === "transient" ? { kind: "checkpoint", transient: true } : { kind: "checkpoint" });
         }
     }
     flushPlain();

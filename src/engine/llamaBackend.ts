@@ -27,6 +27,23 @@ interface Loaded {
 const PREFILL_CHUNK = 512;
 /** How many recent tokens the presence/repeat penalty looks at (llama.cpp's penalty_last_n default). */
 const PENALTY_LAST_N = 64;
+/**
+ * How many "transient" checkpoints (PromptSegment.checkpointAfter === "transient") a sequence keeps. They live in
+ * a named group that node-llama-cpp prunes on its own, oldest first, so the cuts that typing leaves behind never
+ * push out the stable ones; a prompt asks for at most 3 and the next request restores the newest.
+ */
+const TRANSIENT_CHECKPOINTS = 4;
+const TRANSIENT_CHECKPOINT_GROUP = "qwenLocal.transient";
+
+/**
+ * node-llama-cpp 3.21.1 internals, used guarded (without them the public behaviour applies): the named-checkpoint
+ * method, and the checkpoint list — its public `getRestoreToPrefixIndexEvaluationSize` answers "no checkpoint"
+ * whenever a newer checkpoint lies after the index, which is the usual case here.
+ */
+interface SequenceInternals {
+    _takeNamedCheckpoint?: (name: string, maxNamedCheckpoints: number) => Promise<void>;
+    _checkpoints?: { _checkpoints?: unknown };
+}
 
 export class LlamaBackend implements EngineBackend {
     readonly scripted = false;
@@ -149,6 +166,7 @@ export class LlamaBackend implements EngineBackend {
         const { model } = loaded;
         const seq = loaded.sequences[params.sequence];
         const tokenized = this.tokenizeWith(model, params.prompt);
+        const tokenizeMs = performance.now() - started;
         const tokens = tokenized.tokens as Token[];
         if (tokens.length === 0) throw new BackendError("badRequest", "The prompt is empty.");
         if (tokens.length >= seq.contextSize) {
@@ -170,7 +188,8 @@ export class LlamaBackend implements EngineBackend {
                     generatedTokens: generated,
                     timeToFirstTokenMs: firstTokenAt !== undefined ? firstTokenAt - started : now - started,
                     totalMs: now - started,
-                    tokensPerSecond: generated > 1 && decodeMs > 0 ? ((generated - 1) * 1000) / decodeMs : 0
+                    tokensPerSecond: generated > 1 && decodeMs > 0 ? ((generated - 1) * 1000) / decodeMs : 0,
+                    tokenizeMs
                 }
             };
         };
@@ -180,13 +199,13 @@ export class LlamaBackend implements EngineBackend {
         // checkpoint at or before the divergence and re-evaluates from there.
         const common = commonPrefixLength(seq.contextTokens, tokens);
         const keep = Math.min(common, tokens.length - 1);
+        const marks = seq.needsCheckpoints ? tokenized.checkpoints : [];
         if (keep < seq.nextTokenIndex) {
-            await seq.eraseContextTokenRanges([{ start: keep, end: seq.nextTokenIndex }]);
+            await seq.eraseContextTokenRanges([{ start: restoreBoundary(seq, keep, marks), end: seq.nextTokenIndex }]);
         }
         // Prefill all but the last prompt token (in chunks, so a cancel is noticed between them).
         // Checkpoints go at every `checkpointInterval` tokens and where the prompt asks for them.
         const interval = params.checkpointInterval && seq.needsCheckpoints ? params.checkpointInterval : 0;
-        const marks = seq.needsCheckpoints ? tokenized.checkpoints : [];
         let position = seq.nextTokenIndex;
         while (position < tokens.length - 1) {
             if (signal.aborted) return result("", "cancelled", 0);
@@ -196,7 +215,11 @@ export class LlamaBackend implements EngineBackend {
             if (mark !== undefined) end = Math.min(end, mark);
             await seq.evaluateWithoutGeneratingNewTokens(tokens.slice(position, end));
             position = end;
-            if ((interval > 0 && position % interval === 0) || marks.includes(position)) await seq.takeCheckpoint();
+            if (tokenized.transient.has(position) && !(interval > 0 && position % interval === 0)) {
+                await takeTransientCheckpoint(seq);
+            } else if ((interval > 0 && position % interval === 0) || marks.includes(position)) {
+                await seq.takeCheckpoint();
+            }
         }
         if (params.checkpointAtPromptEnd && seq.needsCheckpoints && seq.lastCheckpointIndex !== seq.nextTokenIndex - 1 &&
             seq.nextTokenIndex > 0) {
@@ -271,21 +294,29 @@ export class LlamaBackend implements EngineBackend {
         return result(matcher.fullText, stopReason, generatedTokens.length, firstTokenAt, stopString);
     }
 
-    /** The prompt's tokens, and the token positions where the prompt asks for checkpoints. */
-    private tokenizeWith(model: LlamaModel, prompt: PromptInput): { tokens: number[]; checkpoints: number[] } {
+    /** The prompt's tokens, and the token positions where the prompt asks for checkpoints (and which are transient). */
+    private tokenizeWith(model: LlamaModel, prompt: PromptInput): { tokens: number[]; checkpoints: number[]; transient: Set<number> } {
         switch (prompt.kind) {
             case "tokens":
-                return { tokens: prompt.tokens, checkpoints: [] };
+                return { tokens: prompt.tokens, checkpoints: [], transient: new Set() };
             case "text":
-                return { tokens: model.tokenize(prompt.text, prompt.special ?? false), checkpoints: [] };
+                return { tokens: model.tokenize(prompt.text, prompt.special ?? false), checkpoints: [], transient: new Set() };
             case "segments": {
                 const tokens: number[] = [];
                 const checkpoints: number[] = [];
+                const stable = new Set<number>();
+                const transient = new Set<number>();
                 for (const piece of planTokenization(prompt.segments)) {
-                    if (piece.kind === "checkpoint") checkpoints.push(tokens.length);
-                    else tokens.push(...model.tokenize(piece.text, piece.kind === "special"));
+                    if (piece.kind === "checkpoint") {
+                        if (checkpoints[checkpoints.length - 1] !== tokens.length) checkpoints.push(tokens.length);
+                        (piece.transient ? transient : stable).add(tokens.length);
+                    } else {
+                        tokens.push(...model.tokenize(piece.text, piece.kind === "special"));
+                    }
                 }
-                return { tokens, checkpoints };
+                // A position that is also asked for as a stable checkpoint is stable.
+                for (const position of stable) transient.delete(position);
+                return { tokens, checkpoints, transient };
             }
         }
     }
@@ -321,6 +352,39 @@ export class LlamaBackend implements EngineBackend {
         this.sequenceLocks.set(sequence, next.catch(() => undefined));
         return next;
     }
+}
+
+/**
+ * Where to erase from so that a prompt's own checkpoint marks are honoured. node-llama-cpp restores the newest
+ * checkpoint at or before the divergence and re-evaluates up to it in one piece, taking no checkpoint on the
+ * way and one at the divergence itself. When the prompt carries marks, erase from the restored checkpoint instead:
+ * the same tokens are then evaluated by the prefill loop, which takes the prompt's checkpoints (a mark inside the
+ * re-evaluated span would otherwise be missing, and the divergence checkpoints would pile up, one per keystroke).
+ */
+function restoreBoundary(seq: LlamaContextSequence, keep: number, marks: readonly number[]): number {
+    if (marks.length === 0 || keep <= 1 || !seq.needsCheckpoints) return keep;
+    const restored = newestCheckpointAtOrBefore(seq, keep - 1);
+    return restored === undefined ? keep : restored + 1;
+}
+
+/** The position of the newest checkpoint whose state is at or before `index` (undefined: unknown). */
+function newestCheckpointAtOrBefore(seq: LlamaContextSequence, index: number): number | undefined {
+    const list = (seq as unknown as SequenceInternals)._checkpoints?._checkpoints;
+    if (!Array.isArray(list)) return undefined;
+    let best = -1;
+    for (const entry of list) {
+        const checkpoint = Array.isArray(entry) ? entry[1] as { minPos?: unknown; maxPos?: unknown } | undefined : undefined;
+        if (typeof checkpoint?.maxPos !== "number" || typeof checkpoint.minPos !== "number") return undefined;
+        if (checkpoint.maxPos <= index && checkpoint.minPos <= index && checkpoint.maxPos > best) best = checkpoint.maxPos;
+    }
+    // No checkpoint: the sequence is evaluated again from its start.
+    return best;
+}
+
+async function takeTransientCheckpoint(seq: LlamaContextSequence): Promise<void> {
+    const named = seq as unknown as SequenceInternals;
+    if (typeof named._takeNamedCheckpoint === "function") await named._takeNamedCheckpoint.call(seq, TRANSIENT_CHECKPOINT_GROUP, TRANSIENT_CHECKPOINTS);
+    else await seq.takeCheckpoint();
 }
 
 function commonPrefixLength(a: readonly number[], b: readonly number[]): number {

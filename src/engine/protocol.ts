@@ -36,8 +36,12 @@ export interface PromptSegment {
      * Take a checkpoint of the recurrent state right after this segment (hybrid models), so a later prompt that
      * diverges there restores it instead of re-evaluating from the start — e.g. before `<think>`, which the template
      * drops from earlier turns.
+     *
+     * "transient": a short-lived checkpoint (the inline completion's cuts near the cursor). The engine keeps the
+     * newest few of these in a group of their own, so the many that typing leaves behind never push out the
+     * stable ones (node-llama-cpp otherwise drops the oldest, i.e. the ones nearest the start of the prompt).
      */
-    checkpointAfter?: boolean;
+    checkpointAfter?: boolean | "transient";
 }
 
 export type PromptInput =
@@ -72,6 +76,8 @@ export interface GenerationTimings {
     totalMs: number;
     /** Generated tokens per second, measured from the first generated token. */
     tokensPerSecond: number;
+    /** Of totalMs, the time spent tokenizing the prompt (the real engine reports it). */
+    tokenizeMs?: number;
 }
 
 export type StopReason = "eos" | "stop" | "maxTokens" | "timeout" | "cancelled";

@@ -1,0 +1,201 @@
+/**
+ * The protocol between the chat webview and the extension: one union per direction, each message checked where it
+ * arrives (`isToWebview` in the webview, `isFromWebview` in the extension).
+ *
+ * The extension owns every piece of state. It sends full snapshots — the whole view on (re)load and after each
+ * change, or one whole slice (`context`, `engine`) when only that changed — and deltas only for streamed tokens,
+ * tagged with the request id of the generation they belong to. The webview keeps UI state only (the draft, the
+ * thinking toggle, which panels are open) and sends intents.
+ *
+ * Browser-safe: the webview bundle imports this file, so it uses nothing from Node.
+ */
+import type { AttachmentKind, ChatAnswer, LineRange, ThreadSummary } from "./conversation";
+import { isChatAnswer } from "./conversation";
+import { arrayOf, isBoolean, isId, isNumber, isString, oneOf, optional, shape, stringUpTo, union, type Check } from "./validate";
+
+/** Most characters of a message the person types (about 250k tokens: more than any context). */
+export const MAX_MESSAGE_CHARS = 1_000_000;
+/** Most characters of a code block sent back for Copy / Insert / Apply. */
+export const MAX_CODE_CHARS = 2_000_000;
+
+// ---- what the webview shows
+
+/** An attachment of a sent message, without its text (the webview only labels it). */
+export interface AttachmentLabel {
+    kind: AttachmentKind;
+    path: string;
+    range?: LineRange;
+    truncated?: boolean;
+}
+
+export interface ExchangeView {
+    id: string;
+    user: { text: string; attachments: AttachmentLabel[]; sentAt: number };
+    answer?: ChatAnswer;
+}
+
+export interface ThreadView {
+    id: string;
+    title: string;
+    exchanges: ExchangeView[];
+    /** Exchanges before this index are no longer sent to the model (the context filled up). */
+    contextStart: number;
+}
+
+/** A context chip in the input bar: what the next message will carry. */
+export interface ContextChip {
+    id: string;
+    kind: AttachmentKind;
+    /** Short: `format.ts`, `format.ts:3-9`. */
+    label: string;
+    /** Longer, for the tooltip and screen readers: the workspace path and what it is. */
+    detail: string;
+    /** Estimated tokens it adds. */
+    tokens: number;
+}
+
+export interface ContextView {
+    chips: ContextChip[];
+    /** Tokens the conversation so far takes in the next prompt (system prompt included). */
+    historyTokens: number;
+    /** Whether historyTokens is estimated (no exact count from the engine yet). */
+    estimated: boolean;
+    contextSize: number;
+    /** Most tokens a prompt may take before the oldest exchanges are trimmed. */
+    budget: number;
+    /** Correction for the webview's estimate of the draft (see tokens.ts). */
+    tokenScale: number;
+}
+
+export interface EngineView {
+    kind: "idle" | "busy" | "ready" | "error";
+    /** One line: "Model loads when you send", "Loading model 40%", "Ready", the error. */
+    label: string;
+    /** A button next to the line: choosing a model fixes it. */
+    action?: "selectModel";
+}
+
+export interface ChatViewState {
+    thread: ThreadView;
+    /** Saved conversations of this workspace, newest first. */
+    history: ThreadSummary[];
+    /** The generation in progress, if any. */
+    busy?: { requestId: string; exchangeId: string };
+    context: ContextView;
+    engine: EngineView;
+    /** The thinking toggle's default (the `chat.thinking` setting). */
+    thinkingDefault: boolean;
+}
+
+// ---- extension → webview
+
+export type ToWebview =
+    | { type: "state"; state: ChatViewState }
+    | { type: "context"; context: ContextView }
+    | { type: "engine"; engine: EngineView }
+    | {
+        type: "delta";
+        requestId: string;
+        exchangeId: string;
+        /** Text to append to the reasoning / the answer. */
+        reasoning?: string;
+        content?: string;
+        reasoningTokens: number;
+        thinkingMs?: number;
+    }
+    | { type: "command"; command: "showHistory" | "focusInput" };
+
+// ---- webview → extension
+
+export type CodeAction = "copy" | "insert" | "apply";
+
+export type FromWebview =
+    | { type: "ready" }
+    | { type: "send"; text: string; thinking: boolean }
+    | { type: "stop"; requestId: string }
+    | { type: "regenerate"; thinking: boolean }
+    | { type: "editLast"; text: string; thinking: boolean }
+    | { type: "newChat" }
+    | { type: "openChat"; id: string }
+    | { type: "deleteChat"; id: string }
+    | { type: "removeChip"; id: string }
+    | { type: "pickFiles" }
+    /** `language` and `path` come from the code fence's info string (```ts src/a.ts). */
+    | { type: "code"; action: CodeAction; code: string; language?: string; path?: string }
+    | { type: "openLink"; href: string }
+    | { type: "selectModel" };
+
+// ---- checks
+
+const isRange = shape({ startLine: isNumber, endLine: isNumber });
+const isKind = oneOf("selection", "activeFile", "file");
+const isAttachmentLabel = shape({ kind: isKind, path: isString, range: optional(isRange), truncated: optional(isBoolean) });
+const isExchangeView = shape({
+    id: isString,
+    user: shape({ text: isString, attachments: arrayOf(isAttachmentLabel), sentAt: isNumber }),
+    answer: optional(isChatAnswer)
+});
+const isThreadView = shape({ id: isString, title: isString, exchanges: arrayOf(isExchangeView), contextStart: isNumber });
+const isSummary = shape({ id: isString, title: isString, updatedAt: isNumber, exchangeCount: isNumber });
+const isChip = shape({ id: isString, kind: isKind, label: isString, detail: isString, tokens: isNumber });
+const isContextView: Check = shape({
+    chips: arrayOf(isChip), historyTokens: isNumber, estimated: isBoolean, contextSize: isNumber, budget: isNumber, tokenScale: isNumber
+});
+const isEngineView: Check = shape({ kind: oneOf("idle", "busy", "ready", "error"), label: isString, action: optional(oneOf("selectModel")) });
+const isState = shape({
+    thread: isThreadView,
+    history: arrayOf(isSummary),
+    busy: optional(shape({ requestId: isString, exchangeId: isString })),
+    context: isContextView,
+    engine: isEngineView,
+    thinkingDefault: isBoolean
+});
+
+const toWebview = union({
+    state: { state: isState },
+    context: { context: isContextView },
+    engine: { engine: isEngineView },
+    delta: {
+        requestId: isString, exchangeId: isString, reasoning: optional(isString), content: optional(isString),
+        reasoningTokens: isNumber, thinkingMs: optional(isNumber)
+    },
+    command: { command: oneOf("showHistory", "focusInput") }
+});
+
+const isMessageText = stringUpTo(MAX_MESSAGE_CHARS);
+const fromWebview = union({
+    ready: {},
+    send: { text: isMessageText, thinking: isBoolean },
+    stop: { requestId: isId },
+    regenerate: { thinking: isBoolean },
+    editLast: { text: isMessageText, thinking: isBoolean },
+    newChat: {},
+    openChat: { id: isId },
+    deleteChat: { id: isId },
+    removeChip: { id: stringUpTo(4096) },
+    pickFiles: {},
+    code: {
+        action: oneOf("copy", "insert", "apply"), code: stringUpTo(MAX_CODE_CHARS), language: optional(stringUpTo(100)),
+        path: optional(stringUpTo(4096))
+    },
+    openLink: { href: stringUpTo(8192) },
+    selectModel: {}
+});
+
+export function isToWebview(value: unknown): value is ToWebview {
+    return toWebview(value);
+}
+
+export function isFromWebview(value: unknown): value is FromWebview {
+    return fromWebview(value);
+}
+
+/** The only links the panel opens: web pages and mail. Anything else (javascript:, command:, file:) is refused. */
+export function isSafeLink(href: string): boolean {
+    try {
+        const url = new URL(href);
+        return url.protocol === "https:" || url.protocol === "http:" || url.protocol === "mailto:";
+    } catch {
+        return false;
+    }
+}

@@ -1,0 +1,291 @@
+/**
+ * The chat side panel: a WebviewViewProvider that translates between the webview's protocol
+ * (src/core/chat/protocol.ts, every message checked on arrival) and the ChatService, the context chips and the
+ * code-block actions; plus the chat's commands. History lives in files in the workspace's storage folder.
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import * as vscode from "vscode";
+import type { ChatViewState, ContextView, EngineView, FromWebview, ToWebview } from "../core/chat/protocol";
+import { isFromWebview, isSafeLink } from "../core/chat/protocol";
+import { ChatError, ChatService, type ChatConfig } from "../core/chat/service";
+import { answerReserve } from "../core/chat/trimming";
+import { errorMessage, type Logger } from "../core/log";
+import { ChatCodeActions } from "./chatCodeActions";
+import { ChatContext } from "./chatContext";
+import { FileChatStore } from "./chatHistoryStore";
+import type { EngineService, ServiceState } from "./engineService";
+import { affectsSetting, getSettings } from "./settings";
+
+export const CHAT_VIEW_ID = "qwenLocal.chat";
+
+export const CHAT_COMMANDS = {
+    openChat: "qwenLocal.openChat",
+    newChat: "qwenLocal.newChat",
+    chatHistory: "qwenLocal.chatHistory",
+    acceptProposal: "qwenLocal.acceptProposal",
+    rejectProposal: "qwenLocal.rejectProposal"
+} as const;
+
+export function chatConfig(engine: EngineService): ChatConfig {
+    const settings = getSettings();
+    const budget = settings["chat.thoughtBudgetTokens"];
+    return {
+        contextSize: engine.client.modelInfo?.contextSize ?? settings.contextSize,
+        maxTokens: settings["chat.maxTokens"],
+        thoughtBudgetTokens: budget > 0 ? budget : undefined,
+        sampling: { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] }
+    };
+}
+
+class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+    private view?: vscode.WebviewView;
+    /** Whether the webview's script has asked for the state (it reloads each time the view is shown). */
+    private webviewReady = false;
+    private pendingCommand?: "showHistory" | "focusInput";
+    private readonly disposables: vscode.Disposable[] = [];
+
+    constructor(
+        private readonly extensionUri: vscode.Uri,
+        private readonly service: ChatService,
+        private readonly ready: Promise<void>,
+        private readonly engine: EngineService,
+        private readonly context: ChatContext,
+        private readonly code: ChatCodeActions,
+        private readonly log: Logger
+    ) {
+        this.disposables.push(
+            service.onDidChange(() => this.postState()),
+            service.onDelta((delta) => this.post({ type: "delta", ...delta })),
+            context.onDidChange(() => this.post({ type: "context", context: this.contextView() })),
+            engine.onDidChangeState((state) => {
+                this.post({ type: "engine", engine: engineView(state) });
+                this.post({ type: "context", context: this.contextView() });
+            }),
+            vscode.workspace.onDidChangeConfiguration((event) => {
+                if (affectsSetting(event, "chat.thinking", "chat.maxTokens", "contextSize")) this.postState();
+            })
+        );
+    }
+
+    resolveWebviewView(view: vscode.WebviewView): void {
+        this.view = view;
+        this.webviewReady = false;
+        const media = vscode.Uri.joinPath(this.extensionUri, "media", "chat");
+        view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+        view.webview.html = this.html(view.webview, media);
+        this.disposables.push(
+            view.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+            view.onDidChangeVisibility(() => {
+                if (!view.visible) this.webviewReady = false;
+            }),
+            view.onDidDispose(() => {
+                if (this.view === view) this.view = undefined;
+            })
+        );
+    }
+
+    /** Brings the view up and runs a webview command (history, focus). */
+    async command(command: "showHistory" | "focusInput"): Promise<void> {
+        if (this.view?.visible && this.webviewReady) {
+            this.view.show(false);
+            this.post({ type: "command", command });
+            return;
+        }
+        // The webview (re)loads when it becomes visible: the command goes out after its "ready".
+        this.pendingCommand = command;
+        await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    }
+
+    private html(webview: vscode.Webview, media: vscode.Uri): string {
+        const nonce = randomBytes(16).toString("base64");
+        const script = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.js"));
+        const style = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css"));
+        const csp = [
+            "default-src 'none'",
+            `script-src 'nonce-${nonce}'`,
+            `style-src ${webview.cspSource}`,
+            `font-src ${webview.cspSource}`
+        ].join("; ");
+        return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Qwen Local Chat</title>
+</head>
+<body>
+<main id="app" aria-label="Qwen Local chat"></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+    }
+
+    private receive(message: unknown): void {
+        if (!isFromWebview(message)) {
+            this.log.warn(`Chat: ignored a malformed message from the webview: ${JSON.stringify(message)?.slice(0, 200)}`);
+            return;
+        }
+        this.handle(message).catch((error: unknown) => {
+            if (error instanceof ChatError) void vscode.window.showInformationMessage(error.message);
+            else {
+                this.log.error(`Chat: ${message.type} failed: ${errorMessage(error)}`);
+                void vscode.window.showErrorMessage(`Chat: ${errorMessage(error)}`);
+            }
+        });
+    }
+
+    private async handle(message: FromWebview): Promise<void> {
+        switch (message.type) {
+            case "ready":
+                await this.ready;
+                this.webviewReady = true;
+                this.postState();
+                if (this.pendingCommand) this.post({ type: "command", command: this.pendingCommand });
+                this.pendingCommand = undefined;
+                return;
+            case "send":
+                if (this.service.busy) throw new ChatError("Wait for the answer to finish, or stop it, before sending another message.");
+                await this.service.send(message.text, this.context.takeAttachments(), message.thinking);
+                return;
+            case "stop":
+                this.service.stop(message.requestId);
+                return;
+            case "regenerate":
+                await this.service.regenerate(message.thinking);
+                return;
+            case "editLast":
+                await this.service.editLast(message.text, message.thinking);
+                return;
+            case "newChat":
+                await this.service.newChat();
+                return;
+            case "openChat":
+                await this.service.open(message.id);
+                return;
+            case "deleteChat":
+                await this.service.delete(message.id);
+                return;
+            case "removeChip":
+                this.context.remove(message.id);
+                return;
+            case "pickFiles":
+                await this.context.pickFiles();
+                return;
+            case "code":
+                if (message.action === "copy") await this.code.copy(message.code);
+                else if (message.action === "insert") await this.code.insert(message.code);
+                else await this.code.apply(message.code, message.path);
+                return;
+            case "openLink":
+                if (isSafeLink(message.href)) await vscode.env.openExternal(vscode.Uri.parse(message.href, true));
+                else this.log.warn(`Chat: refused to open the link ${message.href.slice(0, 200)}`);
+                return;
+            case "selectModel":
+                await vscode.commands.executeCommand("qwenLocal.selectModel");
+                return;
+        }
+    }
+
+    private contextView(): ContextView {
+        const config = chatConfig(this.engine);
+        const history = this.service.historyTokens();
+        return {
+            chips: this.context.chips(this.service.tokenScale),
+            historyTokens: history.tokens,
+            estimated: history.estimated,
+            contextSize: config.contextSize,
+            budget: config.contextSize - answerReserve(config.contextSize, config.maxTokens),
+            tokenScale: this.service.tokenScale
+        };
+    }
+
+    private state(): ChatViewState {
+        return {
+            thread: this.service.threadView(),
+            history: [...this.service.history],
+            busy: this.service.busy,
+            context: this.contextView(),
+            engine: engineView(this.engine.state),
+            thinkingDefault: getSettings()["chat.thinking"]
+        };
+    }
+
+    private postState(): void {
+        if (this.view) this.post({ type: "state", state: this.state() });
+    }
+
+    private post(message: ToWebview): void {
+        void this.view?.webview.postMessage(message).then(undefined, () => undefined);
+    }
+
+    dispose(): void {
+        for (const disposable of this.disposables.reverse()) disposable.dispose();
+    }
+}
+
+function engineView(state: ServiceState): EngineView {
+    if (state.download) return { kind: "busy", label: `Downloading the model: ${Math.floor(state.download.percent)}%` };
+    const engine = state.engine;
+    switch (engine.kind) {
+        case "stopped":
+            return state.modelPresent === false
+                ? { kind: "idle", label: "No model yet: sending a message offers to download one.", action: "selectModel" }
+                : { kind: "idle", label: "The model loads when you send a message." };
+        case "starting":
+            return { kind: "busy", label: "Starting the engine…" };
+        case "loading":
+            return { kind: "busy", label: `Loading the model: ${Math.floor(engine.progress * 100)}%` };
+        case "ready":
+            return { kind: "ready", label: `${engine.info.name ?? path.basename(engine.info.modelPath)} · context ${engine.info.contextSize}` };
+        case "crashed":
+            return { kind: "error", label: engine.message };
+        case "gaveUp":
+        case "error":
+            return { kind: "error", label: engine.message, action: "selectModel" };
+    }
+}
+
+export interface ChatDeps {
+    context: vscode.ExtensionContext;
+    engine: EngineService;
+    logger: Logger;
+}
+
+/** Builds the chat (service, view, context, code actions, commands); everything returned is to be disposed. */
+export function registerChat({ context, engine, logger }: ChatDeps): { service: ChatService; disposables: vscode.Disposable[] } {
+    const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, "no-workspace");
+    const store = new FileChatStore(path.join(storage.fsPath, "chats"), logger);
+    const service = new ChatService({
+        engine: {
+            generate: (params, options) => engine.client.generate(params, options),
+            tokenize: (prompt, signal) => engine.client.tokenize(prompt, signal)
+        },
+        store,
+        log: logger,
+        config: () => chatConfig(engine)
+    });
+    // Reading the saved chats is the only work, and it runs off the activation path.
+    const ready = service.initialize();
+    const chatContext = new ChatContext(logger);
+    const code = new ChatCodeActions(logger, () => chatContext.lastEditor);
+    const provider = new ChatViewProvider(context.extensionUri, service, ready, engine, chatContext, code, logger);
+    const disposables: vscode.Disposable[] = [
+        chatContext,
+        code,
+        provider,
+        { dispose: () => service.dispose() },
+        vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, provider),
+        vscode.commands.registerCommand(CHAT_COMMANDS.openChat, () => provider.command("focusInput")),
+        vscode.commands.registerCommand(CHAT_COMMANDS.newChat, async () => {
+            await service.newChat();
+            await provider.command("focusInput");
+        }),
+        vscode.commands.registerCommand(CHAT_COMMANDS.chatHistory, () => provider.command("showHistory")),
+        vscode.commands.registerCommand(CHAT_COMMANDS.acceptProposal, (uri?: vscode.Uri) => code.accept(uri)),
+        vscode.commands.registerCommand(CHAT_COMMANDS.rejectProposal, (uri?: vscode.Uri) => code.reject(uri))
+    ];
+    return { service, disposables };
+}

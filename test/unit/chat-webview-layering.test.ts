@@ -1,0 +1,26 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { ESLint } from "eslint";
+
+const root = path.resolve(__dirname, "../..");
+
+/** The lint rule that keeps the chat webview's browser code away from the editor API, Node and the engine. */
+describe("webview layering lint rule", function () {
+    this.timeout(60_000);
+    const eslint = new ESLint({ cwd: root });
+
+    async function errors(code: string): Promise<string[]> {
+        const [result] = await eslint.lintText(code, { filePath: path.join(root, "src/webview/chat/probe.ts") });
+        return result!.messages.filter((message) => message.severity === 2).map((message) => message.ruleId ?? message.message);
+    }
+
+    it("rejects vscode, Node built-ins, node-llama-cpp and the adapters", async () => {
+        for (const source of ["vscode", "node:fs", "node-llama-cpp", "../../engine/client", "../../vscode/chatView"]) {
+            assert.deepEqual(await errors(`import * as x from "${source}";\nexport const y = x;\n`), ["@typescript-eslint/no-restricted-imports"], source);
+        }
+    });
+
+    it("allows the chat core and browser libraries", async () => {
+        assert.deepEqual(await errors(`import { isToWebview } from "../../core/chat/protocol";\nimport DOMPurify from "dompurify";\nexport const x = [isToWebview, DOMPurify];\n`), []);
+    });
+});

@@ -1,0 +1,33 @@
+/**
+ * What an agent session reports as it works, for a UI to render (the chat panel, the transcript document, the CLI).
+ * Every event is plain data; `id` ties a tool call's card to its approval, result and diffs.
+ */
+import type { ProposalSummary } from "./editSession";
+import type { ToolAccess } from "./tools/types";
+
+export type AgentStopReason = "answered" | "roundLimit" | "cancelled" | "error";
+
+export type AgentEvent =
+    | { type: "start"; task: string }
+    /** A new model turn begins (1-based). */
+    | { type: "round"; round: number; maxRounds: number }
+    /** Reasoning text as it streams (a delta). */
+    | { type: "thinking"; text: string }
+    /** Answer text as it streams (a delta). */
+    | { type: "text"; text: string }
+    /** A complete tool call as the model wrote it; `name` is "?" for a call too malformed to name. */
+    | { type: "toolCall"; id: string; name: string; arguments: Record<string, unknown>; summary: string; access?: ToolAccess }
+    /**
+     * "pending": waiting for the user; "approved" (by the user, by the auto-approval setting, or for the rest of the
+     * session); "denied" by the user; "refused" by policy (Restricted Mode).
+     */
+    | { type: "approval"; id: string; state: "pending" | "approved" | "denied" | "refused"; by?: "user" | "setting" | "session" | "restricted" }
+    /** What the model gets back for the call (`ok: false`: an error it should act on). */
+    | { type: "toolResult"; id: string; ok: boolean; text: string }
+    /** A change this call proposed, as a unified diff. */
+    | { type: "diff"; id: string; proposal: ProposalSummary; diff: string }
+    /** The pending proposals changed (proposed, accepted, rejected, dropped by a conflict). */
+    | { type: "proposals"; pending: ProposalSummary[] }
+    /** Something the user should know that is not the model's (a conflict on accept, a round limit). */
+    | { type: "notice"; text: string; level: "info" | "warning" | "error" }
+    | { type: "done"; reason: AgentStopReason; rounds: number; message?: string };

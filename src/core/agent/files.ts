@@ -1,0 +1,106 @@
+/**
+ * The files under a folder, for find_files and search_text: the editor's file search when the host has one, else a
+ * walk of the folders. Either way symbolic links are never followed out of the workspace, and .git and
+ * node_modules folders are skipped.
+ */
+import picomatch from "picomatch";
+import { ToolError } from "./errors";
+import type { ResolvedPath, WorkspacePaths } from "./paths";
+import type { WorkspaceFs } from "./workspaceFs";
+
+export const SKIPPED_FOLDERS = [".git", ".hg", ".svn", "node_modules"] as const;
+
+/** Entries a walk looks at before it gives up (and says the result is partial). */
+const MAX_WALKED_ENTRIES = 100_000;
+
+export interface FoundFile {
+    abs: string;
+    /** Path as the model sees it (relative to the workspace folder). */
+    display: string;
+}
+
+export interface FileListing {
+    files: FoundFile[];
+    /** More files matched than were returned, or the walk stopped early. */
+    truncated: boolean;
+}
+
+/**
+ * A glob matcher over paths relative to the searched folder. A pattern without "/" matches file names at any depth
+ * (`*.ts`), as people expect from a search box.
+ */
+export function globMatcher(glob: string): (relative: string) => boolean {
+    if (glob.includes("\0")) throw new ToolError("The glob contains a NUL byte.");
+    const normalized = glob.trim().replace(/\\/g, "/").replace(/^\.\//, "");
+    if (normalized === "") return () => true;
+    if (normalized.split("/").includes("..")) throw new ToolError(`The glob "${glob}" contains "..": globs match inside the searched folder only.`);
+    try {
+        const patterns = normalized.split(",").map((part) => part.trim()).filter((part) => part !== "");
+        const matchers = patterns.map((pattern) => picomatch(pattern, { dot: true, basename: !pattern.includes("/"), nocase: false }));
+        return (relative) => matchers.some((match) => match(relative));
+    } catch (error) {
+        throw new ToolError(`The glob "${glob}" is not valid: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
+export async function listFiles(
+    fs: WorkspaceFs, paths: WorkspacePaths, folder: ResolvedPath, glob: string | undefined, maxResults: number, signal: AbortSignal
+): Promise<FileListing> {
+    const matches = globMatcher(glob ?? "");
+    const prefix = folder.display === "." ? "" : `${folder.display}/`;
+    if (fs.findFiles) {
+        const pattern = glob === undefined || glob.trim() === "" ? "**/*" : editorGlob(glob);
+        const found = await fs.findFiles(folder.abs, pattern, maxResults + 1, signal);
+        const files: FoundFile[] = [];
+        for (const abs of found) {
+            // The editor follows links; keep only what really lies inside the workspace.
+            let real: string;
+            try {
+                real = await fs.realpath(abs);
+            } catch {
+                continue;
+            }
+            if (!await paths.contains(real)) continue;
+            const display = await paths.display(abs);
+            if (display.split("/").some((segment) => (SKIPPED_FOLDERS as readonly string[]).includes(segment))) continue;
+            files.push({ abs: real, display });
+        }
+        files.sort((a, b) => a.display.localeCompare(b.display));
+        return { files: files.slice(0, maxResults), truncated: files.length > maxResults || found.length > maxResults };
+    }
+    const files: FoundFile[] = [];
+    let walked = 0;
+    const separator = /^[a-zA-Z]:\\/.test(folder.abs) || folder.abs.startsWith("\\\\") ? "\\" : "/";
+    const stack: { abs: string; relative: string }[] = [{ abs: folder.abs, relative: "" }];
+    while (stack.length > 0) {
+        if (signal.aborted) break;
+        const { abs, relative } = stack.pop()!;
+        let entries;
+        try {
+            entries = await fs.readDirectory(abs);
+        } catch {
+            continue;
+        }
+        entries.sort((a, b) => b.name.localeCompare(a.name));
+        for (const entry of entries) {
+            if (++walked > MAX_WALKED_ENTRIES) return { files, truncated: true };
+            const childAbs = `${abs}${abs.endsWith(separator) ? "" : separator}${entry.name}`;
+            const childRelative = relative === "" ? entry.name : `${relative}/${entry.name}`;
+            // Links are skipped: following them could leave the workspace or loop.
+            if (entry.kind === "directory") {
+                if (!(SKIPPED_FOLDERS as readonly string[]).includes(entry.name)) stack.push({ abs: childAbs, relative: childRelative });
+            } else if (entry.kind === "file" && matches(childRelative)) {
+                files.push({ abs: childAbs, display: prefix + childRelative });
+            }
+        }
+    }
+    files.sort((a, b) => a.display.localeCompare(b.display));
+    return { files: files.slice(0, maxResults), truncated: files.length > maxResults };
+}
+
+/** VS Code's globs match from the folder: a bare `*.ts` means top level only there, any depth here. */
+function editorGlob(glob: string): string {
+    const parts = glob.replace(/\\/g, "/").split(",").map((part) => part.trim().replace(/^\.\//, "")).filter((part) => part !== "");
+    const patterns = parts.map((part) => (part.includes("/") ? part : `**/${part}`));
+    return patterns.length === 1 ? patterns[0]! : `{${patterns.join(",")}}`;
+}

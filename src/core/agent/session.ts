@@ -1,0 +1,171 @@
+/**
+ * One agent conversation in a workspace: the messages, the edit session with its pending proposals, the approval
+ * policy, and the events a UI renders. The extension's "Ask Agent…" command, the chat panel's Agent mode and the
+ * CLI's `agent` command all drive this class; only the WorkspaceFs, the approver and the engine differ.
+ */
+import { Emitter, type Event } from "../events";
+import type { Logger } from "../log";
+import type { ChatGenerator } from "../qwen35/chatTurn";
+import type { ChatMessage } from "../qwen35/types";
+import type { SamplingOptions } from "../../engine/protocol";
+import { ApprovalPolicy, type Approver } from "./approvals";
+import { EditSession, type AcceptOutcome, type ProposalSummary } from "./editSession";
+import type { AgentEvent } from "./events";
+import { runAgentLoop, type AgentLoopResult } from "./loop";
+import { WorkspacePaths } from "./paths";
+import { agentSystemPrompt } from "./prompt";
+import { availableTools, type AgentTool, type ToolContext } from "./tools";
+import type { CommandRunner, DiagnosticsSource, WorkspaceFs } from "./workspaceFs";
+
+export interface AgentSettings {
+    thinking: boolean;
+    /** Most reasoning tokens per round before thinking is closed (0: no budget). */
+    thoughtBudgetTokens: number;
+    maxRounds: number;
+    /** Writing tools that run without asking. */
+    autoApprove: readonly string[];
+    sampling?: SamplingOptions;
+    /** Most tokens of one model turn's answer (after the reasoning). */
+    maxAnswerTokens?: number;
+}
+
+export interface AgentSessionOptions {
+    engine: ChatGenerator;
+    fs: WorkspaceFs;
+    shell?: CommandRunner;
+    diagnostics?: DiagnosticsSource;
+    approve: Approver;
+    /** Read at the start of every request, so changed settings apply to the next one. */
+    settings: () => AgentSettings;
+    /** Workspace Trust; read before every call that writes or runs. */
+    isTrusted: () => boolean;
+    /** Shown to the model for run_command (e.g. "Linux, bash"). */
+    platform?: string;
+    log?: Logger;
+}
+
+const DEFAULT_ANSWER_TOKENS = 16_384;
+
+export class AgentSession {
+    readonly edits: EditSession;
+    readonly paths: WorkspacePaths;
+    private readonly policy: ApprovalPolicy;
+    private readonly eventEmitter = new Emitter<AgentEvent>();
+    /** Every event of the session, for a UI. Listeners must not throw (they are isolated anyway). */
+    readonly onEvent: Event<AgentEvent> = this.eventEmitter.event;
+    private readonly messages: ChatMessage[] = [];
+    /** The trust the system message was written for: a change rewrites it. */
+    private promptTrusted?: boolean;
+    private controller?: AbortController;
+    private readonly disposables: { dispose(): void }[] = [];
+
+    constructor(private readonly options: AgentSessionOptions) {
+        this.paths = new WorkspacePaths(options.fs);
+        this.edits = new EditSession(options.fs, this.paths, { canWrite: options.isTrusted, label: "Qwen agent edits" });
+        this.policy = new ApprovalPolicy({
+            approve: options.approve,
+            isTrusted: options.isTrusted,
+            autoApprove: () => options.settings().autoApprove.filter((name) => name !== "run_command"),
+            onPending: (request) => this.emit({ type: "approval", id: request.id, state: "pending" })
+        });
+        this.disposables.push(this.edits.onDidChange((pending) => this.emit({ type: "proposals", pending })));
+    }
+
+    get busy(): boolean {
+        return this.controller !== undefined;
+    }
+
+    /** The conversation so far (system, user, assistant and tool messages), e.g. to save or inspect it. */
+    get conversation(): readonly ChatMessage[] {
+        return this.messages;
+    }
+
+    /** The tools the model is offered now (depends on trust and on what the host can do). */
+    tools(): AgentTool[] {
+        return availableTools({ shell: this.options.shell, diagnostics: this.options.diagnostics }, this.options.isTrusted());
+    }
+
+    /** Runs one request to its end (answer, round limit, Stop, or an error); one at a time. */
+    async run(task: string): Promise<AgentLoopResult> {
+        if (this.controller) throw new Error("The agent is still working on the previous request; stop it first.");
+        const controller = new AbortController();
+        this.controller = controller;
+        try {
+            const settings = this.options.settings();
+            const trusted = this.options.isTrusted();
+            const tools = this.tools();
+            this.updateSystemMessage(tools, trusted);
+            const notes = this.edits.takeNotesForModel();
+            const content = notes.length > 0 ? `[Since your last reply: ${notes.join(" ")}]\n\n${task}` : task;
+            this.messages.push({ role: "user", content });
+            this.emit({ type: "start", task });
+            const context: ToolContext = {
+                fs: this.options.fs, paths: this.paths, edits: this.edits,
+                shell: this.options.shell, diagnostics: this.options.diagnostics
+            };
+            // A budget of 0 means no budget (as for the chat); thinking is then bounded by the turn's token limit only.
+            const budget = settings.thinking && settings.thoughtBudgetTokens > 0 ? settings.thoughtBudgetTokens : undefined;
+            const answerTokens = settings.maxAnswerTokens ?? DEFAULT_ANSWER_TOKENS;
+            const result = await runAgentLoop({
+                engine: this.options.engine,
+                context,
+                tools,
+                messages: this.messages,
+                policy: this.policy,
+                maxRounds: Math.max(1, settings.maxRounds),
+                maxTokensPerRound: settings.thinking ? (budget ?? answerTokens) + answerTokens : answerTokens,
+                thinking: settings.thinking,
+                thoughtBudgetTokens: budget,
+                sampling: settings.sampling,
+                signal: controller.signal,
+                onEvent: (event) => this.emit(event)
+            });
+            this.options.log?.info(`Agent: ${result.reason} after ${result.rounds} round(s); ${this.edits.pending().length} proposal(s) pending`);
+            return result;
+        } finally {
+            this.controller = undefined;
+        }
+    }
+
+    /** Stops the model and any running tool; the request ends as "cancelled". */
+    stop(): void {
+        this.controller?.abort();
+    }
+
+    pending(): ProposalSummary[] {
+        return this.edits.pending();
+    }
+
+    /** Applies proposals; conflicts are reported as notices (and to the model on its next turn). */
+    async accept(ids: readonly number[] | "all"): Promise<AcceptOutcome> {
+        const outcome = await this.edits.accept(ids);
+        for (const conflict of outcome.conflicts) this.emit({ type: "notice", text: conflict.message, level: "warning" });
+        return outcome;
+    }
+
+    reject(ids: readonly number[] | "all"): Promise<ProposalSummary[]> {
+        return this.edits.reject(ids);
+    }
+
+    dispose(): void {
+        this.stop();
+        for (const disposable of this.disposables.splice(0).reverse()) disposable.dispose();
+        this.edits.dispose();
+        this.eventEmitter.dispose();
+    }
+
+    private updateSystemMessage(tools: AgentTool[], trusted: boolean): void {
+        if (this.promptTrusted === trusted && this.messages.length > 0) return;
+        const system: ChatMessage = {
+            role: "system",
+            content: agentSystemPrompt({ roots: this.options.fs.roots, tools, trusted, platform: this.options.platform })
+        };
+        if (this.messages[0]?.role === "system") this.messages[0] = system;
+        else this.messages.unshift(system);
+        this.promptTrusted = trusted;
+    }
+
+    private emit(event: AgentEvent): void {
+        this.eventEmitter.fire(event);
+    }
+}

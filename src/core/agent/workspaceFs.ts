@@ -1,0 +1,87 @@
+/**
+ * What the agent's tools see of the workspace. The tools are pure functions over these interfaces; the CLI and the
+ * tests back them with Node's file system (src/node/agent/), the extension with VS Code's (src/vscode/agent/), which
+ * reads unsaved editor buffers and writes through one WorkspaceEdit.
+ *
+ * Paths handed to these methods are absolute and have already passed the workspace rules of paths.ts.
+ */
+
+export type EntryKind = "file" | "directory" | "symlink" | "other";
+
+export interface EntryStat {
+    /** What the path itself is: a symbolic link is reported as "symlink", never followed. */
+    kind: EntryKind;
+    size: number;
+    mtimeMs: number;
+}
+
+export interface DirEntry {
+    name: string;
+    kind: EntryKind;
+}
+
+export interface WorkspaceRoot {
+    /** The folder's name as the user sees it (the last path segment, or the name given in a multi-root workspace). */
+    name: string;
+    /** Absolute path as opened. */
+    path: string;
+}
+
+/** A change to apply, already checked against the current content by the edit session. */
+export type FileChange =
+    | { kind: "create"; path: string; text: string }
+    | { kind: "modify"; path: string; before: string; after: string }
+    | { kind: "delete"; path: string; before: string }
+    | { kind: "rename"; from: string; to: string; before: string; after: string };
+
+export interface WorkspaceFs {
+    readonly roots: readonly WorkspaceRoot[];
+    /** Undefined when nothing is there. */
+    lstat(path: string): Promise<EntryStat | undefined>;
+    /** The canonical path with every symbolic link resolved; rejects when the path (or a link's target) is missing. */
+    realpath(path: string): Promise<string>;
+    /** The current bytes, at most `maxBytes` of them: an open editor's unsaved text where there is one. */
+    readFile(path: string, maxBytes: number): Promise<Uint8Array>;
+    readDirectory(path: string): Promise<DirEntry[]>;
+    /** Applies every change together (the extension: one WorkspaceEdit, so one undo restores every file). */
+    applyChanges(changes: readonly FileChange[], label: string): Promise<void>;
+    /**
+     * The editor's file search under `folder` (VS Code's, which honours `files.exclude`), absolute paths of files whose
+     * path relative to `folder` matches `glob`. Absent: the tools walk the folders themselves.
+     */
+    findFiles?(folder: string, glob: string, maxResults: number, signal: AbortSignal): Promise<string[]>;
+}
+
+export interface CommandOutput {
+    exitCode: number | null;
+    /** The signal that ended the process, if one did. */
+    signal?: string;
+    /** stdout and stderr interleaved as they arrived, capped (head and tail kept). */
+    output: string;
+    truncated: boolean;
+    timedOut: boolean;
+    cancelled: boolean;
+}
+
+/** Runs shell commands in the workspace (only ever after the user approved the call). */
+export interface CommandRunner {
+    run(command: string, options: { cwd: string; timeoutMs: number; maxOutputChars: number; signal: AbortSignal }): Promise<CommandOutput>;
+}
+
+export interface DiagnosticItem {
+    /** Absolute path. */
+    path: string;
+    severity: "error" | "warning" | "information" | "hint";
+    /** 1-based. */
+    line: number;
+    column: number;
+    message: string;
+    source?: string;
+    code?: string;
+}
+
+/** Problems the editor's language services found (VS Code only). */
+export interface DiagnosticsSource {
+    /** For one file, or for every file when `path` is undefined. */
+    get(path: string | undefined): Promise<DiagnosticItem[]>;
+}

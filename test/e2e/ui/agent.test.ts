@@ -1,0 +1,255 @@
+/**
+ * The agent in the real workbench with the scripted engine (the model's turns come from a script, streamed through
+ * the real worker and client; the tools, the edit session, the review and WorkspaceEdit are the real ones):
+ * rename a function used in three files → the review shows three diffs → Accept All → the files change → one undo
+ * restores all three; rejecting (one file in its diff editor, then all) leaves them untouched; in Restricted Mode a
+ * write is refused.
+ * Screenshots in .artifacts/e2e/.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { EngineScript, ScriptedResponse } from "../../../src/engine/scriptedBackend";
+import { ensureTinyModel } from "../../support/tinyModel";
+import { repoRoot } from "../support/paths";
+import { useWorkbench, type SessionOptions } from "../support/session";
+import type { Workbench } from "../support/workbench";
+
+const fixture = path.join(repoRoot, "test", "fixtures", "agent-workspace");
+const FILES = ["src/price.ts", "src/cart.ts", "src/receipt.ts"] as const;
+
+/** The end of a prompt whose newest message ends with `text` (a user request or a tool response). */
+function endsWith(text: string): string {
+    return `${text}(<\\|im_end\\|>\\n|\\n</tool_response><\\|im_end\\|>\\n)<\\|im_start\\|>assistant\\n<think>\\n$`;
+}
+
+function call(name: string, args: Record<string, string>): string {
+    const params = Object.entries(args).map(([key, value]) => `<parameter=${key}>\n${value}\n</parameter>\n`).join("");
+    return `<tool_call>\n<function=${name}>\n${params}</function>\n</tool_call>`;
+}
+
+/**
+ * The model's turns for "Rename formatPrice to NAME everywhere": search, read the three files, edit them, summarize.
+ * Each turn answers the newest message only (responses are also consumed in order).
+ */
+function renameTurns(name: string): ScriptedResponse[] {
+    return [
+        {
+            match: endsWith(`Rename formatPrice to ${name} everywhere`),
+            text: `The user wants formatPrice renamed to ${name}. I'll find every use first.\n</think>\n\nLet me find the usages.\n\n`
+                + call("search_text", { query: "formatPrice", include: "*.ts" })
+        },
+        {
+            match: endsWith("src/receipt.ts:\\d+: return lines[^\\n]*"),
+            text: "It is defined in price.ts and used in cart.ts and receipt.ts.\n</think>\n\n"
+                + FILES.map((file) => call("read_file", { path: file })).join("\n")
+        },
+        {
+            match: endsWith("src/receipt.ts \\(6 lines\\):\\n[^<]*"),
+            text: "Now the edits.\n</think>\n\n"
+                + call("edit_file", { path: "src/price.ts", old_text: "export function formatPrice(", new_text: `export function ${name}(` }) + "\n"
+                + call("edit_file", {
+                    path: "src/cart.ts",
+                    old_text: "import { formatPrice } from \"./price\";", new_text: `import { ${name} } from "./price";`
+                }) + "\n"
+                + call("edit_file", { path: "src/cart.ts", old_text: "return formatPrice(total);", new_text: `return ${name}(total);` }) + "\n"
+                + call("edit_file", {
+                    path: "src/receipt.ts",
+                    old_text: "import { formatPrice } from \"./price\";", new_text: `import { ${name} } from "./price";`
+                }) + "\n"
+                + call("edit_file", { path: "src/receipt.ts", old_text: "${formatPrice(line.price)}", new_text: `\${${name}(line.price)}` })
+        },
+        {
+            match: endsWith("Proposed 1 replacement in src/receipt.ts[^<]*"),
+            text: `All three files are edited.\n</think>\n\nI renamed \`formatPrice\` to \`${name}\` in src/price.ts, src/cart.ts and src/receipt.ts.`
+        }
+    ];
+}
+
+const untrustedTurns: ScriptedResponse[] = [
+    {
+        match: endsWith("Make the README louder"),
+        text: "</think>\n\n" + call("edit_file", { path: "README.md", old_text: "# Shop", new_text: "# SHOP!" })
+    },
+    { match: endsWith("Restricted Mode[^\\n]*"), text: "</think>\n\nThis workspace is in Restricted Mode, so I cannot change README.md." }
+];
+
+async function prepare(options: SessionOptions, responses: ScriptedResponse[]): Promise<{ dir: string; workspace: string }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-agent-ui-"));
+    const workspace = path.join(dir, "shop");
+    fs.cpSync(fixture, workspace, { recursive: true });
+    const script: EngineScript = { tokenDelayMs: 2, loadDelayMs: 100, responses };
+    fs.writeFileSync(path.join(dir, "script.json"), JSON.stringify(script));
+    options.folder = workspace;
+    Object.assign(options.env!, { QWEN_LOCAL_SCRIPTED_ENGINE: path.join(dir, "script.json") });
+    Object.assign(options.settings!, {
+        "qwenLocal.model": await ensureTinyModel(),
+        "qwenLocal.threads": 1,
+        "qwenLocal.contextSize": 16384
+    });
+    return { dir, workspace };
+}
+
+async function askAgent(workbench: Workbench, task: string): Promise<void> {
+    await workbench.runCommand("Qwen Local: Ask Agent…");
+    await workbench.fillQuickInput(task);
+}
+
+/** Clicks a button of the modal dialog (approvals, the undo question). */
+async function clickDialogButton(workbench: Workbench, label: string | RegExp, timeoutMs = 60_000): Promise<void> {
+    const button = workbench.page.locator(".monaco-dialog-box .monaco-button", { hasText: label }).first();
+    await button.waitFor({ timeout: timeoutMs });
+    await button.click();
+    await button.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+}
+
+async function clickNotificationButton(workbench: Workbench, text: RegExp, label: string): Promise<void> {
+    const toast = workbench.notification(text);
+    await toast.waitFor({ timeout: 60_000 });
+    await toast.locator(".monaco-button", { hasText: label }).first().click();
+}
+
+/** The file rows of the multi-file diff editor: the label of each entry's header. */
+async function multiDiffFiles(workbench: Workbench): Promise<string[]> {
+    return await workbench.page.evaluate(`(() => {
+        const editor = document.querySelector(".multiDiffEditor") || document.querySelector("[class*='multiDiffEditor']");
+        if (!editor) return [];
+        // Each entry's header names the file on both sides: the first name is the entry's.
+        const entries = [...editor.querySelectorAll(".multiDiffEntry")];
+        return entries.map((entry) => (entry.querySelector(".header .label-name") || entry.querySelector(".label-name"))?.textContent.trim() ?? "?");
+    })()`) as string[];
+}
+
+async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last = await read();
+    while (!done(last)) {
+        if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        last = await read();
+    }
+    return last;
+}
+
+describe("the agent (UI)", function () {
+    this.timeout(240_000);
+    const options: SessionOptions = { settings: {}, env: {} };
+    let dir: string;
+    let workspace: string;
+    const read = (file: string) => fs.readFileSync(path.join(workspace, file), "utf8");
+    let originals: Record<string, string>;
+
+    before(async () => {
+        ({ dir, workspace } = await prepare(options, [...renameTurns("formatAmount"), ...renameTurns("formatCost")]));
+        originals = Object.fromEntries(FILES.map((file) => [file, read(file)]));
+    });
+
+    const session = useWorkbench(options);
+
+    after(() => {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("rename in three files: three diffs, Accept All, one undo", async function () {
+        const workbench = session.workbench;
+        const title = this.test!.fullTitle();
+        await askAgent(workbench, "Rename formatPrice to formatAmount everywhere");
+
+        // The first edit asks; "for this session" lets the other edits through.
+        await workbench.page.locator(".monaco-dialog-box", { hasText: "Qwen wants to edit src/price.ts" }).waitFor({ timeout: 90_000 });
+        await workbench.screenshot(`${title} 1 approval`);
+        await clickDialogButton(workbench, "Allow edit_file for This Session");
+
+        // The review: VS Code's multi-file diff with the three files, a notification and a status bar item.
+        await workbench.waitForStatusBarText("qwenLocal.agentChanges", /^\$\(git-compare\) Qwen: 3 changes$/, 90_000);
+        const files = await waitFor("the multi-file diff", () => multiDiffFiles(workbench), (names) => names.length >= 3, 30_000)
+            .catch(async (error: Error) => {
+                await workbench.screenshot(`${title} multi-diff missing`, 0);
+                throw error;
+            });
+        assert.deepEqual([...files].sort(), ["cart.ts", "price.ts", "receipt.ts"]);
+        await workbench.notification(/Qwen proposes changes to 3 files/).waitFor({ timeout: 30_000 });
+        await workbench.screenshot(`${title} 2 review`);
+        assert.deepEqual(Object.fromEntries(FILES.map((file) => [file, read(file)])), originals, "nothing written before accepting");
+
+        await clickNotificationButton(workbench, /Qwen proposes changes to 3 files/, "Accept All");
+        await waitFor("the files on disk", async () => FILES.map(read).join("\n"), (text) => !/formatPrice/.test(text), 30_000);
+        assert.match(read("src/price.ts"), /^export function formatAmount\(value: number/);
+        assert.match(read("src/cart.ts"), /import \{ formatAmount \} from "\.\/price";[\s\S]*return formatAmount\(total\);/);
+        assert.match(read("src/receipt.ts"), /\$\{formatAmount\(line\.price\)\}/);
+        await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.agentChanges']").waitFor({ state: "hidden", timeout: 10_000 })
+            .catch(() => undefined);
+        await workbench.screenshot(`${title} 3 accepted`);
+
+        // One undo, in any of the files, restores all three.
+        await workbench.page.keyboard.press("Control+P");
+        await workbench.fillQuickInput("cart.ts");
+        await workbench.page.locator(".monaco-editor[data-uri$='src/cart.ts'] .view-lines, .editor-instance .monaco-editor .view-lines").first().click();
+        await workbench.page.keyboard.press("Control+Z");
+        // VS Code may ask whether to undo in all the files of the edit: yes.
+        await clickDialogButton(workbench, /Undo in \d+ Files/, 3000).catch(() => undefined);
+        await workbench.runCommand("File: Save All Files");
+        await waitFor("the files after undo", async () => FILES.map(read), (texts) => texts.every((text, index) => text === originals[FILES[index]!]), 30_000);
+        await workbench.screenshot(`${title} 4 undone`);
+    });
+
+    it("rejects one file in its diff editor, then Reject All: files untouched", async function () {
+        const workbench = session.workbench;
+        const title = this.test!.fullTitle();
+        await askAgent(workbench, "Rename formatPrice to formatCost everywhere");
+        // Writes were allowed for this session in the previous test: no question this time.
+        await workbench.waitForStatusBarText("qwenLocal.agentChanges", /^\$\(git-compare\) Qwen: 3 changes$/, 90_000);
+        await workbench.screenshot(`${title} 1 review`);
+
+        // One file from the review list, in its own diff editor, rejected with the editor's title button.
+        await workbench.runCommand("Qwen Local: Review Agent Changes…");
+        await workbench.pickQuickInput(/src\/cart\.ts/);
+        const reject = workbench.page.locator(".editor-actions [aria-label^='Reject This Agent Change']").first();
+        await reject.waitFor({ timeout: 30_000 });
+        await workbench.screenshot(`${title} 2 file diff`);
+        await reject.click();
+        await workbench.waitForStatusBarText("qwenLocal.agentChanges", /^\$\(git-compare\) Qwen: 2 changes$/, 30_000);
+
+        await workbench.runCommand("Qwen Local: Reject All Agent Changes");
+        await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.agentChanges']").waitFor({ state: "hidden", timeout: 20_000 });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        assert.deepEqual(Object.fromEntries(FILES.map((file) => [file, read(file)])), originals);
+        await workbench.screenshot(`${title} 3 rejected`);
+    });
+});
+
+describe("the agent in Restricted Mode (UI)", function () {
+    this.timeout(240_000);
+    const options: SessionOptions = {
+        settings: { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never" },
+        env: {},
+        workspaceTrust: true
+    };
+    let dir: string;
+    let workspace: string;
+
+    before(async () => {
+        ({ dir, workspace } = await prepare(options, untrustedTurns));
+    });
+
+    const session = useWorkbench(options);
+
+    after(() => {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("refuses a write in an untrusted workspace", async function () {
+        const workbench = session.workbench;
+        const title = this.test!.fullTitle();
+        const readme = fs.readFileSync(path.join(workspace, "README.md"), "utf8");
+        await askAgent(workbench, "Make the README louder");
+        const transcript = workbench.page.locator(".monaco-editor .view-lines", { hasText: "refused: Restricted Mode" }).first();
+        await transcript.waitFor({ timeout: 90_000 });
+        await workbench.page.locator(".monaco-editor .view-lines", { hasText: "cannot change README.md" }).first().waitFor({ timeout: 30_000 });
+        assert.equal(await workbench.page.locator(".monaco-dialog-box").count(), 0, "no approval was asked");
+        assert.equal(fs.readFileSync(path.join(workspace, "README.md"), "utf8"), readme);
+        assert.equal(await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.agentChanges']").isVisible(), false);
+        await workbench.screenshot(`${title}`);
+    });
+});

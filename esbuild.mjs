@@ -15,6 +15,12 @@ const entries = [
     {
         entryPoints: { cli: "src/cli.ts" }, outdir: "dist", platform: "node", format: "cjs", external: nodeExternals,
         banner: { js: "#!/usr/bin/env node" }
+    },
+    // The chat webview: browser code and its stylesheet (with the codicon font), into media/chat/ (git-ignored).
+    { entryPoints: { chat: "src/webview/chat/main.ts" }, outdir: "media/chat", platform: "browser", format: "iife", target: "es2022" },
+    {
+        entryPoints: { chat: "src/webview/chat/chat.css" }, outdir: "media/chat", platform: "browser", target: "es2022",
+        loader: { ".ttf": "file" }, assetNames: "[name]"
     }
 ].filter((entry) => Object.values(entry.entryPoints).every((file) => fs.existsSync(file)));
 

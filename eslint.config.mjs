@@ -31,6 +31,21 @@ export default tseslint.config(
         }
     },
     {
+        // The chat webview runs in a browser sandbox: no editor API, no Node, no engine.
+        files: ["src/webview/**/*.ts"],
+        rules: {
+            "@typescript-eslint/no-restricted-imports": ["error", {
+                paths: [
+                    { name: "vscode", message: "The webview talks to the extension through src/core/chat/protocol.ts." },
+                    { name: "node-llama-cpp", message: "The webview never loads the engine." }
+                ],
+                patterns: [
+                    { group: ["node:*", "**/vscode/**", "**/engine/**"], message: "Browser code: only src/core/chat, src/webview and browser libraries.", allowTypeImports: true }
+                ]
+            }]
+        }
+    },
+    {
         files: ["test/**/*.ts", "bench/**/*.ts"],
         rules: { "no-restricted-syntax": "off", "@typescript-eslint/no-non-null-assertion": "off" }
     }

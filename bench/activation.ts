@@ -15,29 +15,51 @@ const root = path.resolve(__dirname, "..");
 const child = String.raw`
 const Module = require("module");
 const path = require("path");
-const disposable = { dispose() {} };
-const event = () => disposable;
-const stub = {
-    window: {
-        createOutputChannel: () => ({ ...disposable, trace() {}, debug() {}, info() {}, warn() {}, error() {}, show() {} }),
-        createStatusBarItem: () => ({ ...disposable, show() {}, hide() {} }),
-        showErrorMessage: async () => undefined
-    },
-    commands: { registerCommand: () => disposable, executeCommand: async () => undefined },
-    workspace: { getConfiguration: () => ({ get: () => undefined, update: async () => undefined }), onDidChangeConfiguration: event },
-    StatusBarAlignment: { Left: 1, Right: 2 },
-    ThemeColor: class {},
-    ThemeIcon: class {},
-    ProgressLocation: { Notification: 15 },
-    ConfigurationTarget: { Global: 1 },
-    Uri: { file: (p) => ({ fsPath: p }) }
+// A stand-in for the whole vscode API: any property is another stand-in, calls and \`new\` return stand-ins,
+// disposables dispose, and configuration reads come back undefined (the settings table's defaults apply).
+function standIn(name) {
+    const values = new Map();
+    return new Proxy(function () {}, {
+        get(_object, property) {
+            if (values.has(property)) return values.get(property);
+            if (property === Symbol.toPrimitive || property === "toString") return () => name;
+            if (property === "then") return undefined;
+            if (property === "dispose") return () => undefined;
+            if (property === "get" && name.endsWith("getConfiguration()")) return () => undefined;
+            const child = standIn(name + "." + String(property));
+            values.set(property, child);
+            return child;
+        },
+        set(_object, property, value) {
+            values.set(property, value);
+            return true;
+        },
+        apply() { return standIn(name + "()"); },
+        construct() { return standIn("new " + name); }
+    });
+}
+const stub = standIn("vscode");
+stub.Uri = {
+    file: (p) => ({ fsPath: p, scheme: "file", path: p, toString: () => "file://" + p }),
+    joinPath: (base, ...parts) => stub.Uri.file(path.join(base.fsPath, ...parts)),
+    parse: (text) => stub.Uri.file(text),
+    from: (parts) => ({ ...parts, fsPath: parts.path, toString: () => parts.scheme + ":" + parts.path })
 };
+// esbuild's ESM interop copies a CommonJS module's own properties onto an object whose prototype is the module's:
+// make that prototype answer every name through the stand-in.
+const viaPrototype = new Proxy({}, { get: (_object, property) => stub[property] });
+Object.setPrototypeOf(stub, viaPrototype);
 const load = Module._load;
 Module._load = function (request, ...rest) { return request === "vscode" ? stub : load.call(this, request, ...rest); };
 const t0 = performance.now();
 const extension = require(path.join(process.argv[1], "dist/extension.js"));
 const t1 = performance.now();
-const context = { subscriptions: [], globalStorageUri: { fsPath: "/tmp/qwen-local-bench" }, asAbsolutePath: (p) => path.join(process.argv[1], p) };
+const memento = () => { const m = new Map(); return { get: (k, d) => (m.has(k) ? m.get(k) : d), update: async (k, v) => { m.set(k, v); }, keys: () => [...m.keys()] }; };
+const context = {
+    subscriptions: [], extensionUri: stub.Uri.file(process.argv[1]), extensionPath: process.argv[1],
+    globalStorageUri: stub.Uri.file("/tmp/qwen-local-bench/global"), storageUri: stub.Uri.file("/tmp/qwen-local-bench/workspace"),
+    workspaceState: memento(), globalState: memento(), asAbsolutePath: (p) => path.join(process.argv[1], p)
+};
 const api = extension.activate(context);
 const t2 = performance.now();
 const workerStarted = api.engine.client.workerPid !== undefined || api.engine.client.state.kind !== "stopped";

@@ -2,6 +2,7 @@
  * Headless entry over the same core as the extension: `node dist/cli.js <command> [args]`.
  * Each command lives in its own module under src/cli/.
  */
+import { agentCommand, toolCommand } from "./cli/agentCommands";
 import { CliUsageError, type CliCommand, type CliIo } from "./cli/command";
 import { chatCommand, infoCommand } from "./cli/engineCommands";
 import { parseToolCallsCommand } from "./cli/parseToolCalls";
@@ -11,7 +12,9 @@ const commands: CliCommand[] = [
     infoCommand,
     chatCommand,
     renderCommand,
-    parseToolCallsCommand
+    parseToolCallsCommand,
+    toolCommand,
+    agentCommand
 ];
 
 function usage(): string {

@@ -4,8 +4,12 @@
  */
 import type * as vscode from "vscode";
 import { errorMessage } from "./core/log";
+import type { ChatService } from "./core/chat/service";
+import { AgentController } from "./vscode/agent/agentController";
+import { registerChat } from "./vscode/chatView";
 import { registerCommands } from "./vscode/commands";
 import { EngineService } from "./vscode/engineService";
+import { InlineSuggestions } from "./vscode/inlineCompletion";
 import { createLogChannel } from "./vscode/log";
 import { StatusBar } from "./vscode/statusBar";
 
@@ -13,6 +17,9 @@ import { StatusBar } from "./vscode/statusBar";
 export interface QwenLocalApi {
     readonly engine: EngineService;
     readonly activationMs: number;
+    readonly inlineSuggestions: InlineSuggestions;
+    readonly chat: ChatService;
+    readonly agent: AgentController;
 }
 
 export function activate(context: vscode.ExtensionContext): QwenLocalApi {
@@ -21,6 +28,12 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
     const engine = new EngineService(context, logger);
     const statusBar = new StatusBar(engine);
     context.subscriptions.push(channel, engine, statusBar, ...registerCommands({ engine, channel, logger }));
+    const inlineSuggestions = new InlineSuggestions(engine, logger);
+    context.subscriptions.push(inlineSuggestions);
+    const chat = registerChat({ context, engine, logger });
+    context.subscriptions.push(...chat.disposables);
+    const agent = new AgentController({ engine, logger, channel });
+    context.subscriptions.push(agent);
 
     // Off the activation path: a cheap, offline look for the model file, for the status bar.
     setTimeout(() => {
@@ -29,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
 
     const activationMs = performance.now() - started;
     logger.info(`Qwen Local activated in ${activationMs.toFixed(1)} ms (no model loaded yet)`);
-    return { engine, activationMs };
+    return { engine, activationMs, inlineSuggestions, chat: chat.service, agent };
 }
 
 export function deactivate(): void {

@@ -17,6 +17,7 @@ export type SettingSpec =
     | (SettingBase<string> & { type: "string"; enum?: string[]; enumDescriptions?: string[] })
     | (SettingBase<number> & { type: "number"; minimum?: number; maximum?: number })
     | (SettingBase<boolean> & { type: "boolean" })
+    | (SettingBase<readonly string[]> & { type: "array"; items: { type: "string"; enum?: string[] } })
     | (SettingBase<Record<string, number>> & { type: "object"; properties: Record<string, { type: "number"; description: string }>; additionalProperties: false });
 
 const SAMPLING_PROPERTIES = {
@@ -124,13 +125,101 @@ export const SETTINGS = {
         default: true,
         description: "Show inline suggestions (ghost text) from the local model while typing.",
         order: 10
+    },
+    "inlineSuggestions.disabledLanguages": {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Language ids without inline suggestions (for example `markdown`, `plaintext`).",
+        order: 11
+    },
+    "inlineSuggestions.mode": {
+        type: "string",
+        default: "fim",
+        enum: ["fim", "chat"],
+        enumDescriptions: [
+            "Fill-in-the-middle with Qwen's FIM tokens (the chat prompt is used when the model has none).",
+            "A chat-style prompt, thinking off: slower, for models whose fill-in-the-middle output is poor."
+        ],
+        description: "How inline suggestions ask the model.",
+        order: 12
+    },
+    "inlineSuggestions.maxTokens": {
+        type: "number",
+        default: 64,
+        minimum: 1,
+        maximum: 512,
+        description: "Most tokens of one inline suggestion.",
+        order: 13
+    },
+    "inlineSuggestions.repoContext": {
+        type: "boolean",
+        default: true,
+        description: "Show the model code from recently edited, opened and copied places and the whole current file, " +
+            "not just the text around the cursor. Kept as a slowly changing prompt prefix, so it costs little after the first suggestion.",
+        order: 14
+    },
+    "chat.thinking": {
+        type: "boolean",
+        default: true,
+        description: "Whether the chat's thinking toggle starts on: the model reasons (shown in a collapsible block) before it answers. " +
+            "The toggle in the chat's input bar changes it for the next message.",
+        order: 30
+    },
+    "chat.maxTokens": {
+        type: "number",
+        default: 16384,
+        minimum: 256,
+        maximum: 131072,
+        description: "Most tokens of one chat answer, thinking included (also capped by the room left in the context).",
+        order: 31
+    },
+    "chat.thoughtBudgetTokens": {
+        type: "number",
+        default: 8192,
+        minimum: 0,
+        maximum: 131072,
+        description: "Most thinking tokens before the model is asked to answer (0: no limit but `qwenLocal.chat.maxTokens`).",
+        order: 32
+    },
+    "agent.thinking": {
+        type: "boolean",
+        default: true,
+        description: "Whether the agent thinks (reasons before each step, shown collapsed) — slower, but it plans multi-file changes better.",
+        order: 40
+    },
+    "agent.thoughtBudgetTokens": {
+        type: "number",
+        default: 4096,
+        minimum: 0,
+        maximum: 131072,
+        description: "Most thinking tokens per agent step before the model is asked to act (0: no limit but the step's own, 32768 tokens in all).",
+        order: 41
+    },
+    "agent.maxRounds": {
+        type: "number",
+        default: 25,
+        minimum: 1,
+        maximum: 200,
+        description: "Most model turns for one agent request; it stops there (ask again to let it continue).",
+        order: 42
+    },
+    "agent.autoApprove": {
+        type: "array",
+        items: { type: "string", enum: ["edit_file", "create_file", "rename_file", "delete_file"] },
+        default: [],
+        description: "Agent tools that may propose changes without asking you each time (`edit_file`, `create_file`, `rename_file`, " +
+            "`delete_file`). Their changes are still proposals that you review as diffs before anything is written. " +
+            "`run_command` always asks, and nothing but reading runs in an untrusted workspace. A user setting only: a workspace cannot set it.",
+        scope: "machine",
+        order: 43
     }
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
 
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean :
-    T extends Record<string, unknown> ? Record<string, number> : T;
+    T extends readonly unknown[] ? string[] : T extends Record<string, unknown> ? Record<string, number> : T;
 export type Settings = { -readonly [K in SettingKey]: Widen<(typeof SETTINGS)[K]["default"]> };
 
 export const SETTINGS_SECTION = "qwenLocal";
@@ -142,7 +231,9 @@ export function readSettings(get: (key: string) => unknown): Settings {
         const value = get(key);
         let valid = spec.type === "object"
             ? typeof value === "object" && value !== null && !Array.isArray(value)
-            : typeof value === spec.type;
+            : spec.type === "array"
+                ? Array.isArray(value) && value.every((item) => typeof item === "string")
+                : typeof value === spec.type;
         if (valid && spec.type === "number") {
             const number = value as number;
             valid = Number.isFinite(number) && (spec.minimum === undefined || number >= spec.minimum) &&

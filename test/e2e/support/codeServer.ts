@@ -46,6 +46,11 @@ export interface CodeServerOptions {
     persistentDir?: string;
     /** A fixed port; by default a free one. */
     port?: number;
+    /**
+     * Keep Workspace Trust on (tests of Restricted Mode; also set `security.workspace.trust.enabled`). By default it is
+     * switched off, so that every folder is trusted.
+     */
+    workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -173,7 +178,7 @@ export async function startCodeServer(tools: Provisioned, options: CodeServerOpt
             "--auth", "none",
             "--disable-telemetry",
             "--disable-update-check",
-            "--disable-workspace-trust",
+            ...(options.workspaceTrust ? [] : ["--disable-workspace-trust"]),
             "--disable-getting-started-override",
             // Extension hosts of closed pages exit after 15 s instead of hours.
             "--reconnection-grace-time", "15",

@@ -18,6 +18,8 @@ export interface SessionOptions {
     env?: NodeJS.ProcessEnv;
     /** Folder to open; the sample workspace by default. */
     folder?: string;
+    /** Keep Workspace Trust on (see CodeServerOptions.workspaceTrust). */
+    workspaceTrust?: boolean;
 }
 
 export interface Session {
@@ -47,7 +49,7 @@ export function useWorkbench(options: SessionOptions = {}): Session {
         this.timeout(300_000);
         const tools = await provision({ browser: true });
         const vsix = await vsixUnderTest();
-        server = await startCodeServer(tools, { name: "ui", vsix, settings: options.settings, env: options.env });
+        server = await startCodeServer(tools, { name: "ui", vsix, settings: options.settings, env: options.env, workspaceTrust: options.workspaceTrust });
         workbench = await Workbench.open(server.workbenchUrl(options.folder ?? sampleWorkspace));
         await workbench.ready();
     });

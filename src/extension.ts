@@ -30,10 +30,10 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
     context.subscriptions.push(channel, engine, statusBar, ...registerCommands({ engine, channel, logger }));
     const inlineSuggestions = new InlineSuggestions(engine, logger);
     context.subscriptions.push(inlineSuggestions);
-    const chat = registerChat({ context, engine, logger });
-    context.subscriptions.push(...chat.disposables);
     const agent = new AgentController({ engine, logger, channel });
     context.subscriptions.push(agent);
+    const chat = registerChat({ context, engine, logger, agent });
+    context.subscriptions.push(...chat.disposables);
 
     // Off the activation path: a cheap, offline look for the model file, for the status bar.
     setTimeout(() => {

@@ -2,15 +2,19 @@
  * The chat side panel: a WebviewViewProvider that translates between the webview's protocol
  * (src/core/chat/protocol.ts, every message checked on arrival) and the ChatService, the context chips and the
  * code-block actions; plus the chat's commands. History lives in files in the workspace's storage folder.
+ * In Agent mode it drives the AgentController: requests and review actions go to it, the session's events come back
+ * as `agentEvent` messages (and as one `agentLog` when the webview loads).
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import * as vscode from "vscode";
+import type { AgentEvent } from "../core/agent/events";
 import type { ChatViewState, ContextView, EngineView, FromWebview, ToWebview } from "../core/chat/protocol";
 import { isFromWebview, isSafeLink } from "../core/chat/protocol";
 import { ChatError, ChatService, type ChatConfig } from "../core/chat/service";
 import { answerReserve } from "../core/chat/trimming";
 import { errorMessage, type Logger } from "../core/log";
+import type { AgentController } from "./agent/agentController";
 import { ChatCodeActions } from "./chatCodeActions";
 import { ChatContext } from "./chatContext";
 import { FileChatStore } from "./chatHistoryStore";
@@ -26,6 +30,9 @@ export const CHAT_COMMANDS = {
     acceptProposal: "qwenLocal.acceptProposal",
     rejectProposal: "qwenLocal.rejectProposal"
 } as const;
+
+/** Most agent events the panel keeps for a reload (consecutive text and thinking deltas are merged). */
+const MAX_AGENT_EVENTS = 5000;
 
 export function chatConfig(engine: EngineService): ChatConfig {
     const settings = getSettings();
@@ -44,6 +51,9 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
     private webviewReady = false;
     private pendingCommand?: "showHistory" | "focusInput";
     private readonly disposables: vscode.Disposable[] = [];
+    /** The current agent session's events, replayed to the webview when it (re)loads. */
+    private agentEvents: AgentEvent[] = [];
+    private agentSubscription?: { dispose(): void };
 
     constructor(
         private readonly extensionUri: vscode.Uri,
@@ -52,9 +62,18 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
         private readonly engine: EngineService,
         private readonly context: ChatContext,
         private readonly code: ChatCodeActions,
-        private readonly log: Logger
+        private readonly log: Logger,
+        private readonly agent: AgentController
     ) {
         this.disposables.push(
+            // The controller creates its session on first use and a new one after "New Agent Session": follow it.
+            agent.onDidChangeSession((session) => {
+                this.agentSubscription?.dispose();
+                this.agentEvents = [];
+                this.agentSubscription = session.onEvent((event) => this.onAgentEvent(event));
+                this.post({ type: "agentLog", events: [] });
+            }),
+            { dispose: () => this.agentSubscription?.dispose() },
             service.onDidChange(() => this.postState()),
             service.onDelta((delta) => this.post({ type: "delta", ...delta })),
             context.onDidChange(() => this.post({ type: "context", context: this.contextView() })),
@@ -143,10 +162,16 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                 await this.ready;
                 this.webviewReady = true;
                 this.postState();
+                this.post({ type: "agentLog", events: this.agentEvents });
                 if (this.pendingCommand) this.post({ type: "command", command: this.pendingCommand });
                 this.pendingCommand = undefined;
                 return;
             case "send":
+                if (message.mode === "agent") {
+                    // Approvals stay modal; the steps stream into the panel (no notification, no transcript tab).
+                    await this.agent.run(message.text, { showProgress: false, showTranscript: false });
+                    return;
+                }
                 if (this.service.busy) throw new ChatError("Wait for the answer to finish, or stop it, before sending another message.");
                 await this.service.send(message.text, this.context.takeAttachments(), message.thinking);
                 return;
@@ -186,7 +211,27 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
             case "selectModel":
                 await vscode.commands.executeCommand("qwenLocal.selectModel");
                 return;
+            case "agentStop":
+                this.agent.stop();
+                return;
+            case "agentReview":
+                if (message.action === "accept") await this.agent.accept(message.ids);
+                else if (message.action === "reject") await this.agent.reject(message.ids);
+                else if (message.ids === "all") await this.agent.openReview();
+                else for (const id of message.ids) await this.agent.openDiff(id);
+                return;
         }
+    }
+
+    private onAgentEvent(event: AgentEvent): void {
+        const last = this.agentEvents[this.agentEvents.length - 1];
+        if ((event.type === "text" || event.type === "thinking") && last?.type === event.type) {
+            this.agentEvents[this.agentEvents.length - 1] = { type: event.type, text: last.text + event.text };
+        } else {
+            this.agentEvents.push(event);
+            if (this.agentEvents.length > MAX_AGENT_EVENTS) this.agentEvents.splice(0, this.agentEvents.length - MAX_AGENT_EVENTS);
+        }
+        this.post({ type: "agentEvent", event });
     }
 
     private contextView(): ContextView {
@@ -252,10 +297,12 @@ export interface ChatDeps {
     context: vscode.ExtensionContext;
     engine: EngineService;
     logger: Logger;
+    /** The agent the panel's Agent mode drives. */
+    agent: AgentController;
 }
 
 /** Builds the chat (service, view, context, code actions, commands); everything returned is to be disposed. */
-export function registerChat({ context, engine, logger }: ChatDeps): { service: ChatService; disposables: vscode.Disposable[] } {
+export function registerChat({ context, engine, logger, agent }: ChatDeps): { service: ChatService; disposables: vscode.Disposable[] } {
     const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, "no-workspace");
     const store = new FileChatStore(path.join(storage.fsPath, "chats"), logger);
     const service = new ChatService({
@@ -271,7 +318,7 @@ export function registerChat({ context, engine, logger }: ChatDeps): { service: 
     const ready = service.initialize();
     const chatContext = new ChatContext(logger);
     const code = new ChatCodeActions(logger, () => chatContext.lastEditor);
-    const provider = new ChatViewProvider(context.extensionUri, service, ready, engine, chatContext, code, logger);
+    const provider = new ChatViewProvider(context.extensionUri, service, ready, engine, chatContext, code, logger, agent);
     const disposables: vscode.Disposable[] = [
         chatContext,
         code,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import type { AgentEvent } from "../../src/core/agent/events";
 import type { ChatViewState, FromWebview, ToWebview } from "../../src/core/chat/protocol";
-import { isFromWebview, isSafeLink, isToWebview, MAX_MESSAGE_CHARS } from "../../src/core/chat/protocol";
+import { isFromWebview, isSafeLink, isToWebview, MAX_MESSAGE_CHARS, MAX_PROPOSAL_IDS } from "../../src/core/chat/protocol";
 
 const state: ChatViewState = {
     thread: {
@@ -19,6 +20,27 @@ const state: ChatViewState = {
     thinkingDefault: true
 };
 
+const proposal = { id: 1, kind: "modify", path: "src/a.ts", absPath: "/w/src/a.ts", added: 1, removed: 1 } as const;
+
+/** One of each agent event, as a session emits them. */
+const agentEvents: AgentEvent[] = [
+    { type: "start", task: "Rename formatPrice" },
+    { type: "round", round: 1, maxRounds: 25 },
+    { type: "thinking", text: "I'll search" },
+    { type: "text", text: "Let me look." },
+    { type: "toolCall", id: "c1", name: "edit_file", arguments: { path: "src/a.ts", old_text: "a", new_text: "b" }, summary: "edit src/a.ts", access: "write" },
+    { type: "toolCall", id: "c2", name: "?", arguments: {}, summary: "a malformed call" },
+    { type: "approval", id: "c1", state: "pending" },
+    { type: "approval", id: "c1", state: "approved", by: "session" },
+    { type: "toolResult", id: "c1", ok: true, text: "Proposed 1 replacement in src/a.ts" },
+    { type: "diff", id: "c1", proposal, diff: "--- a/src/a.ts\n+++ b/src/a.ts\n-a\n+b\n" },
+    { type: "proposals", pending: [proposal, { ...proposal, id: 2, kind: "rename", path: "b.ts", from: "a.ts", fromAbsPath: "/w/a.ts" }] },
+    { type: "proposals", pending: [] },
+    { type: "notice", text: "A conflict", level: "warning" },
+    { type: "done", reason: "answered", rounds: 2 },
+    { type: "done", reason: "error", rounds: 1, message: "The engine stopped" }
+];
+
 describe("chat protocol", () => {
     it("accepts every well-formed message from the webview", () => {
         const messages: FromWebview[] = [
@@ -35,7 +57,15 @@ describe("chat protocol", () => {
             { type: "code", action: "apply", code: "x", language: "ts", path: "src/a.ts" },
             { type: "code", action: "copy", code: "x" },
             { type: "openLink", href: "https://example.com" },
-            { type: "selectModel" }
+            { type: "selectModel" },
+            { type: "send", text: "Explain this", thinking: true, mode: "chat" },
+            { type: "send", text: "Rename formatPrice to formatAmount everywhere", thinking: false, mode: "agent" },
+            { type: "agentStop" },
+            { type: "agentReview", action: "accept", ids: "all" },
+            { type: "agentReview", action: "reject", ids: [1, 2] },
+            { type: "agentReview", action: "open", ids: [3] },
+            { type: "agentReview", action: "open", ids: "all" },
+            { type: "agentReview", action: "accept", ids: [] }
         ];
         for (const message of messages) assert.ok(isFromWebview(message), JSON.stringify(message));
     });
@@ -55,7 +85,18 @@ describe("chat protocol", () => {
             { type: "openLink", href: 5 },
             { type: "eval", code: "1" },
             { type: "__proto__" },
-            { type: "constructor" }
+            { type: "constructor" },
+            { type: "send", text: "x", thinking: true, mode: "shell" },
+            { type: "send", text: "x", thinking: true, mode: 1 },
+            { type: "agentReview", action: "accept" },
+            { type: "agentReview", action: "apply", ids: "all" },
+            { type: "agentReview", action: "accept", ids: "some" },
+            { type: "agentReview", action: "accept", ids: 1 },
+            { type: "agentReview", action: "accept", ids: [1.5] },
+            { type: "agentReview", action: "accept", ids: [-1] },
+            { type: "agentReview", action: "accept", ids: ["1"] },
+            { type: "agentReview", action: "reject", ids: [Number.NaN] },
+            { type: "agentReview", action: "reject", ids: Array.from({ length: MAX_PROPOSAL_IDS + 1 }, (_, index) => index) }
         ];
         for (const message of bad) assert.equal(isFromWebview(message), false, JSON.stringify(message)?.slice(0, 80));
     });
@@ -86,6 +127,40 @@ describe("chat protocol", () => {
             { type: "command", command: "eval" }
         ];
         for (const message of bad) assert.equal(isToWebview(message), false, JSON.stringify(message)?.slice(0, 80));
+    });
+
+    it("accepts every agent event, alone and as a log", () => {
+        for (const event of agentEvents) {
+            const message: ToWebview = { type: "agentEvent", event };
+            assert.ok(isToWebview(message), JSON.stringify(message).slice(0, 120));
+        }
+        assert.ok(isToWebview({ type: "agentLog", events: agentEvents }));
+        assert.ok(isToWebview({ type: "agentLog", events: [] }));
+        // What the session really sends survives the trip through JSON.
+        assert.ok(isToWebview(JSON.parse(JSON.stringify({ type: "agentLog", events: agentEvents }))));
+    });
+
+    it("rejects malformed agent events", () => {
+        const bad: unknown[] = [
+            { type: "agentEvent" },
+            { type: "agentEvent", event: null },
+            { type: "agentEvent", event: { type: "explode" } },
+            { type: "agentEvent", event: { type: "text" } },
+            { type: "agentEvent", event: { type: "text", text: 5 } },
+            { type: "agentEvent", event: { type: "toolCall", id: "c1", name: "x", arguments: "rm -rf /", summary: "x" } },
+            { type: "agentEvent", event: { type: "toolCall", id: "c1", name: "x", arguments: [], summary: "x" } },
+            { type: "agentEvent", event: { type: "toolCall", id: "c1", name: "x", arguments: {}, summary: "x", access: "root" } },
+            { type: "agentEvent", event: { type: "approval", id: "c1", state: "maybe" } },
+            { type: "agentEvent", event: { type: "toolResult", id: "c1", ok: "yes", text: "" } },
+            { type: "agentEvent", event: { type: "diff", id: "c1", proposal: { id: 1 }, diff: "" } },
+            { type: "agentEvent", event: { type: "proposals", pending: [{ ...proposal, kind: "format" }] } },
+            { type: "agentEvent", event: { type: "notice", text: "x", level: "fatal" } },
+            { type: "agentEvent", event: { type: "done", reason: "bored", rounds: 1 } },
+            { type: "agentLog" },
+            { type: "agentLog", events: [{ type: "text" }] },
+            { type: "agentLog", events: {} }
+        ];
+        for (const message of bad) assert.equal(isToWebview(message), false, JSON.stringify(message)?.slice(0, 120));
     });
 
     it("opens only web and mail links", () => {

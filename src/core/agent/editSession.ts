@@ -12,8 +12,10 @@ import { ToolError } from "./errors";
 import type { ResolvedPath, WorkspacePaths } from "./paths";
 import { capMiddle, decodeText, formatBytes, LIMITS } from "./text";
 import type { FileChange, WorkspaceFs } from "./workspaceFs";
+import type { ProposalKind, ProposalSummary } from "./events";
 
-export type ProposalKind = "create" | "modify" | "delete" | "rename";
+// Plain data the UIs render: defined with the events (browser-safe), re-exported here where they are made.
+export type { ProposalKind, ProposalSummary };
 
 interface Proposal {
     readonly id: number;
@@ -24,21 +26,6 @@ interface Proposal {
     /** Where the content ends up: undefined when the file is deleted. */
     target?: ResolvedPath;
     targetText?: string;
-}
-
-/** A proposal as the review UI shows it. */
-export interface ProposalSummary {
-    id: number;
-    kind: ProposalKind;
-    /** Shown path: the target's, or the deleted file's. */
-    path: string;
-    /** Absolute path of the same. */
-    absPath: string;
-    /** For a rename: where the file was. */
-    from?: string;
-    fromAbsPath?: string;
-    added: number;
-    removed: number;
 }
 
 export interface AcceptOutcome {

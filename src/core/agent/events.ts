@@ -1,9 +1,28 @@
 /**
  * What an agent session reports as it works, for a UI to render (the chat panel, the transcript document, the CLI).
- * Every event is plain data; `id` ties a tool call's card to its approval, result and diffs.
+ * Every event is plain data; `id` ties a tool call's card to its approval, result and diffs. Browser-safe (the chat
+ * webview renders these): it imports nothing.
  */
-import type { ProposalSummary } from "./editSession";
-import type { ToolAccess } from "./tools/types";
+
+/** What a tool does, for approvals (see tools/types.ts). */
+export type ToolAccess = "read" | "write" | "command";
+
+export type ProposalKind = "create" | "modify" | "delete" | "rename";
+
+/** A proposal as the review UI shows it. */
+export interface ProposalSummary {
+    id: number;
+    kind: ProposalKind;
+    /** Shown path: the target's, or the deleted file's. */
+    path: string;
+    /** Absolute path of the same. */
+    absPath: string;
+    /** For a rename: where the file was. */
+    from?: string;
+    fromAbsPath?: string;
+    added: number;
+    removed: number;
+}
 
 export type AgentStopReason = "answered" | "roundLimit" | "cancelled" | "error";
 

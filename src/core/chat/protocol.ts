@@ -9,9 +9,10 @@
  *
  * Browser-safe: the webview bundle imports this file, so it uses nothing from Node.
  */
+import type { AgentEvent } from "../agent/events";
 import type { AttachmentKind, ChatAnswer, LineRange, ThreadSummary } from "./conversation";
 import { isChatAnswer } from "./conversation";
-import { arrayOf, isBoolean, isId, isNumber, isString, oneOf, optional, shape, stringUpTo, union, type Check } from "./validate";
+import { arrayOf, isBoolean, isId, isNumber, isObject, isString, oneOf, optional, shape, stringUpTo, union, type Check } from "./validate";
 
 /** Most characters of a message the person types (about 250k tokens: more than any context). */
 export const MAX_MESSAGE_CHARS = 1_000_000;
@@ -103,15 +104,26 @@ export type ToWebview =
         reasoningTokens: number;
         thinkingMs?: number;
     }
-    | { type: "command"; command: "showHistory" | "focusInput" };
+    | { type: "command"; command: "showHistory" | "focusInput" }
+    /** The agent session's events so far (on load, and when a new session starts): replaces what the panel shows. */
+    | { type: "agentLog"; events: AgentEvent[] }
+    /** One more event of the agent session (text and thinking are deltas). */
+    | { type: "agentEvent"; event: AgentEvent };
 
 // ---- webview → extension
 
 export type CodeAction = "copy" | "insert" | "apply";
 
+/** Which of the agent's proposals a review action is for: their ids, or all pending ones. */
+export type ProposalIds = number[] | "all";
+
+/** Most proposal ids in one review message. */
+export const MAX_PROPOSAL_IDS = 10_000;
+
 export type FromWebview =
     | { type: "ready" }
-    | { type: "send"; text: string; thinking: boolean }
+    /** `mode` "agent" runs the text as an agent request (default "chat"). */
+    | { type: "send"; text: string; thinking: boolean; mode?: "chat" | "agent" }
     | { type: "stop"; requestId: string }
     | { type: "regenerate"; thinking: boolean }
     | { type: "editLast"; text: string; thinking: boolean }
@@ -123,7 +135,10 @@ export type FromWebview =
     /** `language` and `path` come from the code fence's info string (```ts src/a.ts). */
     | { type: "code"; action: CodeAction; code: string; language?: string; path?: string }
     | { type: "openLink"; href: string }
-    | { type: "selectModel" };
+    | { type: "selectModel" }
+    | { type: "agentStop" }
+    /** Accept or reject proposals, or open their diffs ("all": the multi-file review). */
+    | { type: "agentReview"; action: "accept" | "reject" | "open"; ids: ProposalIds };
 
 // ---- checks
 
@@ -151,6 +166,27 @@ const isState = shape({
     thinkingDefault: isBoolean
 });
 
+const isProposal: Check = shape({
+    id: isNumber, kind: oneOf("create", "modify", "delete", "rename"), path: isString, absPath: isString, from: optional(isString),
+    fromAbsPath: optional(isString), added: isNumber, removed: isNumber
+});
+const isAgentEvent: Check = union({
+    start: { task: isString },
+    round: { round: isNumber, maxRounds: isNumber },
+    thinking: { text: isString },
+    text: { text: isString },
+    toolCall: { id: isString, name: isString, arguments: isObject, summary: isString, access: optional(oneOf("read", "write", "command")) },
+    approval: {
+        id: isString, state: oneOf("pending", "approved", "denied", "refused"),
+        by: optional(oneOf("user", "setting", "session", "restricted"))
+    },
+    toolResult: { id: isString, ok: isBoolean, text: isString },
+    diff: { id: isString, proposal: isProposal, diff: isString },
+    proposals: { pending: arrayOf(isProposal) },
+    notice: { text: isString, level: oneOf("info", "warning", "error") },
+    done: { reason: oneOf("answered", "roundLimit", "cancelled", "error"), rounds: isNumber, message: optional(isString) }
+});
+
 const toWebview = union({
     state: { state: isState },
     context: { context: isContextView },
@@ -159,13 +195,17 @@ const toWebview = union({
         requestId: isString, exchangeId: isString, reasoning: optional(isString), content: optional(isString),
         reasoningTokens: isNumber, thinkingMs: optional(isNumber)
     },
-    command: { command: oneOf("showHistory", "focusInput") }
+    command: { command: oneOf("showHistory", "focusInput") },
+    agentLog: { events: arrayOf(isAgentEvent) },
+    agentEvent: { event: isAgentEvent }
 });
 
 const isMessageText = stringUpTo(MAX_MESSAGE_CHARS);
+const isProposalId = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+const isProposalIds: Check = (value) => value === "all" || (Array.isArray(value) && value.length <= MAX_PROPOSAL_IDS && value.every(isProposalId));
 const fromWebview = union({
     ready: {},
-    send: { text: isMessageText, thinking: isBoolean },
+    send: { text: isMessageText, thinking: isBoolean, mode: optional(oneOf("chat", "agent")) },
     stop: { requestId: isId },
     regenerate: { thinking: isBoolean },
     editLast: { text: isMessageText, thinking: isBoolean },
@@ -179,7 +219,9 @@ const fromWebview = union({
         path: optional(stringUpTo(4096))
     },
     openLink: { href: stringUpTo(8192) },
-    selectModel: {}
+    selectModel: {},
+    agentStop: {},
+    agentReview: { action: oneOf("accept", "reject", "open"), ids: isProposalIds }
 });
 
 export function isToWebview(value: unknown): value is ToWebview {

@@ -1,13 +1,15 @@
 /**
  * The chat panel in the webview. It shows what the extension sends (snapshots, and deltas while an answer
  * streams) and sends back intents; it keeps only UI state of its own (the draft, the thinking toggle, whether the
- * chat list is open), saved with the webview's setState so a reload restores it.
+ * chat list is open, Chat or Agent mode), saved with the webview's setState so a reload restores it. Agent mode's
+ * steps are rendered by agent.ts.
  */
 import type { ChatAnswer } from "../../core/chat/conversation";
 import {
     isToWebview, type ChatViewState, type ContextChip, type ExchangeView, type FromWebview, type ToWebview
 } from "../../core/chat/protocol";
 import { estimateTokens, formatTokenCount } from "../../core/chat/tokens";
+import { createAgentView } from "./agent";
 import { append, formatDate, formatDuration, h, icon } from "./dom";
 import { renderMarkdown } from "./markdown";
 
@@ -25,6 +27,8 @@ interface UiState {
     historyOpen: boolean;
     /** The draft replaces the last message (edit and resend). */
     editing: boolean;
+    /** Whether Send chats or runs the agent. */
+    mode: "chat" | "agent";
 }
 
 const vscode = acquireVsCodeApi();
@@ -43,7 +47,8 @@ function restoreUiState(saved: unknown): UiState {
         draft: typeof value.draft === "string" ? value.draft : "",
         thinking: typeof value.thinking === "boolean" ? value.thinking : undefined,
         historyOpen: value.historyOpen === true,
-        editing: value.editing === true
+        editing: value.editing === true,
+        mode: value.mode === "agent" ? "agent" : "chat"
     };
 }
 
@@ -79,6 +84,31 @@ const thinkingButton = h("button", {
         renderComposer();
     }
 }, icon("lightbulb"), h("span", {}, "Thinking"));
+const modeButton = h("button", {
+    id: "agent-toggle", className: "toggle", type: "button",
+    title: "Agent mode: Send asks the agent, which reads your files and proposes changes for you to review",
+    onclick: () => {
+        ui.mode = ui.mode === "agent" ? "chat" : "agent";
+        if (ui.mode === "agent") ui.editing = false;
+        saveUiState();
+        renderThread();
+        renderComposer();
+        scrollToBottom();
+        announce(ui.mode === "agent" ? "Agent mode." : "Chat mode.");
+    }
+}, icon("robot"), h("span", {}, "Agent"));
+const agent = createAgentView({
+    post,
+    update: (render) => {
+        if (ui.mode !== "agent") {
+            render();
+            return;
+        }
+        keepBottom(render);
+        renderComposer();
+    },
+    announce: (text) => { if (ui.mode === "agent") announce(text); }
+});
 const attachButton = h("button", {
     id: "attach", className: "icon-button", type: "button", title: "Attach workspace files (@)", "aria-label": "Attach workspace files",
     onclick: () => post({ type: "pickFiles" })
@@ -88,7 +118,7 @@ const meterLabel = h("span", { className: "meter-label", id: "context-meter-labe
 const sendButton = h("button", { id: "send", className: "primary", type: "button", onclick: () => submit() }, icon("send"), h("span", {}, "Send"));
 const stopButton = h("button", {
     id: "stop", className: "danger", type: "button", title: "Stop generating (Escape)",
-    onclick: () => { if (view?.busy) post({ type: "stop", requestId: view.busy.requestId }); }
+    onclick: () => stop()
 }, icon("debug-stop"), h("span", {}, "Stop"));
 const footer = h("footer", { className: "footer", id: "chat-footer", "aria-label": "Speed of the last answer" });
 
@@ -97,6 +127,7 @@ const composer = h("form", { className: "composer", id: "composer", "aria-label"
     h("div", { className: "chips-row" }, chips, attachButton),
     input,
     h("div", { className: "composer-bar" },
+        modeButton,
         thinkingButton,
         h("div", { className: "meter", title: "" }, meter, meterLabel),
         h("div", { className: "spacer" }),
@@ -116,7 +147,7 @@ input.addEventListener("input", () => {
 
 input.addEventListener("beforeinput", (event) => {
     // `@` at the start of a word opens the file picker instead of being typed.
-    if (event.inputType === "insertText" && event.data === "@") {
+    if (ui.mode === "chat" && event.inputType === "insertText" && event.data === "@") {
         const before = input.value.slice(0, input.selectionStart ?? 0);
         if (before.length === 0 || /\s$/.test(before)) {
             event.preventDefault();
@@ -130,9 +161,9 @@ input.addEventListener("keydown", (event) => {
         event.preventDefault();
         submit();
     } else if (event.key === "Escape") {
-        if (view?.busy) {
+        if (busy()) {
             event.preventDefault();
-            post({ type: "stop", requestId: view.busy.requestId });
+            stop();
         } else if (ui.editing) {
             event.preventDefault();
             cancelEdit();
@@ -140,10 +171,23 @@ input.addEventListener("keydown", (event) => {
     }
 });
 
+/** Whether what Send would start is running: the agent in agent mode, an answer in chat mode. */
+function busy(): boolean {
+    return ui.mode === "agent" ? agent.running : view?.busy !== undefined;
+}
+
+function stop(): void {
+    if (ui.mode === "agent") post({ type: "agentStop" });
+    else if (view?.busy) post({ type: "stop", requestId: view.busy.requestId });
+}
+
 function submit(): void {
-    if (!view || view.busy) return;
+    if (!view || busy()) return;
     const text = input.value;
-    if (ui.editing) {
+    if (ui.mode === "agent") {
+        if (text.trim().length === 0) return;
+        post({ type: "send", text, thinking: thinkingOn(), mode: "agent" });
+    } else if (ui.editing) {
         if (text.trim().length === 0) return;
         post({ type: "editLast", text, thinking: thinkingOn() });
     } else {
@@ -214,6 +258,12 @@ function receive(message: ToWebview): void {
             return;
         case "delta":
             applyDelta(message);
+            return;
+        case "agentLog":
+            agent.reset(message.events);
+            return;
+        case "agentEvent":
+            agent.apply(message.event);
             return;
         case "command":
             if (message.command === "showHistory") {
@@ -380,6 +430,12 @@ function historyList(limit: number, withDelete: boolean): HTMLElement {
 }
 
 function renderThread(): void {
+    thread.setAttribute("aria-label", ui.mode === "agent" ? "Agent session" : "Conversation");
+    if (ui.mode === "agent") {
+        // The agent's steps, kept and updated in place by agent.ts (left in place, so focus and open blocks stay).
+        if (thread.childNodes.length !== 1 || thread.firstChild !== agent.element) thread.replaceChildren(agent.element);
+        return;
+    }
     thread.replaceChildren();
     if (!view) return;
     const { exchanges, contextStart } = view.thread;
@@ -545,10 +601,22 @@ function copyWithFeedback(button: HTMLButtonElement, text: string): void {
 }
 
 function renderComposer(): void {
-    const busy = view?.busy !== undefined;
-    sendButton.hidden = busy;
-    stopButton.hidden = !busy;
+    const agentMode = ui.mode === "agent";
+    sendButton.hidden = busy();
+    stopButton.hidden = !busy();
     sendButton.disabled = !view;
+    stopButton.title = agentMode ? "Stop the agent and any running tool (Escape)" : "Stop generating (Escape)";
+    modeButton.setAttribute("aria-pressed", String(agentMode));
+    modeButton.classList.toggle("on", agentMode);
+    composer.classList.toggle("agent-mode", agentMode);
+    // The agent has its own thinking setting and reads files itself: no toggle, chips or meter in agent mode.
+    thinkingButton.hidden = agentMode;
+    chips.parentElement!.hidden = agentMode;
+    meter.parentElement!.hidden = agentMode;
+    input.placeholder = agentMode
+        ? "Ask the agent for a change, e.g. rename formatPrice to formatAmount everywhere. Enter sends."
+        : "Ask about your code. @ attaches files, Enter sends, Shift+Enter adds a line.";
+    input.setAttribute("aria-label", agentMode ? "Request to the Qwen agent" : "Message to Qwen");
     thinkingButton.setAttribute("aria-pressed", String(thinkingOn()));
     thinkingButton.classList.toggle("on", thinkingOn());
     editBanner.hidden = !ui.editing;

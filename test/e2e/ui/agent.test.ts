@@ -3,10 +3,11 @@
  * the real worker and client; the tools, the edit session, the review and WorkspaceEdit are the real ones):
  * rename a function used in three files → the review shows three diffs → Accept All → the files change → one undo
  * restores all three; rejecting (one file in its diff editor, then all) leaves them untouched; in Restricted Mode a
- * write is refused.
+ * write is refused; the same rename from the chat panel's Agent mode (tool-call cards, the review bar, Accept All).
  * Screenshots in .artifacts/e2e/.
  */
 import assert from "node:assert/strict";
+import type { FrameLocator } from "playwright-core";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -251,5 +252,76 @@ describe("the agent in Restricted Mode (UI)", function () {
         assert.equal(fs.readFileSync(path.join(workspace, "README.md"), "utf8"), readme);
         assert.equal(await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.agentChanges']").isVisible(), false);
         await workbench.screenshot(`${title}`);
+    });
+});
+
+describe("the chat panel's Agent mode (UI)", function () {
+    this.timeout(240_000);
+    const options: SessionOptions = { settings: {}, env: {} };
+    let dir: string;
+    let workspace: string;
+    const read = (file: string) => fs.readFileSync(path.join(workspace, file), "utf8");
+
+    before(async () => {
+        ({ dir, workspace } = await prepare(options, renameTurns("formatTotal")));
+    });
+
+    const session = useWorkbench(options);
+
+    after(() => {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("switches to Agent mode, streams the steps, Accept All in the review bar", async () => {
+        const workbench = session.workbench;
+        // Short: screenshot names are cut at 100 characters.
+        const title = "chat panel agent mode";
+        const originals = Object.fromEntries(FILES.map((file) => [file, read(file)]));
+        await workbench.runCommand("Qwen Local: Open Chat");
+        const view: FrameLocator = await workbench.webview("#chat-input", 60_000);
+
+        const toggle = view.locator("#agent-toggle");
+        assert.equal(await toggle.getAttribute("aria-pressed"), "false");
+        // Keyboard accessible: focus it and press Space.
+        await toggle.focus();
+        await toggle.press("Space");
+        assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+        await view.locator("#agent-view").waitFor({ timeout: 10_000 });
+        assert.equal(await view.locator("#thinking-toggle").isVisible(), false, "no chat thinking toggle in agent mode");
+
+        await view.locator("#chat-input").fill("Rename formatPrice to formatTotal everywhere");
+        await view.locator("#chat-input").press("Enter");
+        await view.locator("#agent-log .message.user", { hasText: "Rename formatPrice to formatTotal everywhere" }).waitFor({ timeout: 30_000 });
+        await view.locator("#stop").waitFor({ state: "visible", timeout: 10_000 });
+
+        // The first edit asks (a modal dialog); its card shows that it waits.
+        await workbench.page.locator(".monaco-dialog-box", { hasText: "Qwen wants to edit src/price.ts" }).waitFor({ timeout: 90_000 });
+        await view.locator(".tool-call[data-tool='edit_file'][data-approval='pending']").first().waitFor({ timeout: 10_000 });
+        await workbench.screenshot(`${title} 1 approval`);
+        await clickDialogButton(workbench, "Allow edit_file for This Session");
+
+        // The review bar: three files; the cards: search, three reads, five edits, each with its result.
+        const review = view.locator("#agent-review");
+        await review.locator("strong", { hasText: "3 changes to review" }).waitFor({ timeout: 90_000 });
+        await view.locator("#send").waitFor({ state: "visible", timeout: 60_000 });
+        await view.locator("#agent-log .agent-done", { hasText: /^Done in \d+ steps\.$/ }).waitFor({ timeout: 30_000 });
+        assert.equal(await view.locator(".tool-call[data-tool='search_text']").count(), 1);
+        assert.equal(await view.locator(".tool-call[data-tool='read_file']").count(), 3);
+        assert.equal(await view.locator(".tool-call[data-tool='edit_file']").count(), 5);
+        assert.equal(await view.locator(".tool-call[data-state='ok']").count(), 9, "every call has its result");
+        assert.equal(await view.locator(".tool-call[data-tool='edit_file'] .tool-approval", { hasText: /^Approved/ }).count(), 5);
+        assert.match(await view.locator(".tool-call[data-tool='edit_file'] .tool-args pre").first().textContent() ?? "", /"path": "src\/price.ts"/);
+        assert.ok(await view.locator(".tool-call .agent-diff").count() >= 3, "the edits' diffs");
+        assert.match(await view.locator("#agent-log .agent-text").last().innerText(), /I renamed formatPrice to formatTotal/);
+        assert.deepEqual(Object.fromEntries(FILES.map((file) => [file, read(file)])), originals, "nothing written before accepting");
+        await workbench.screenshot(`${title} 2 review bar`);
+
+        await view.locator("#agent-accept-all").click();
+        await waitFor("the files on disk", async () => FILES.map(read).join("\n"), (text) => !/formatPrice/.test(text), 30_000);
+        assert.match(read("src/price.ts"), /^export function formatTotal\(value: number/);
+        assert.match(read("src/cart.ts"), /return formatTotal\(total\);/);
+        assert.match(read("src/receipt.ts"), /\$\{formatTotal\(line\.price\)\}/);
+        await review.waitFor({ state: "hidden", timeout: 10_000 });
+        await workbench.screenshot(`${title} 3 accepted`);
     });
 });

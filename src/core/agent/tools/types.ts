@@ -5,6 +5,7 @@
  */
 import type { JsonSchema } from "../../qwen35/types";
 import type { EditSession, ProposalSummary } from "../editSession";
+import type { ToolAccess } from "../events";
 import type { WorkspacePaths } from "../paths";
 import type { CommandRunner, DiagnosticsSource, WorkspaceFs } from "../workspaceFs";
 import type { ToolName } from "./names";
@@ -14,7 +15,7 @@ import type { ToolName } from "./names";
  * - "write": proposes changes; asks the user per call unless they turned on auto-approval for the tool.
  * - "command": runs a process; asks the user every time.
  */
-export type ToolAccess = "read" | "write" | "command";
+export type { ToolAccess } from "../events";
 
 export interface ToolContext {
     fs: WorkspaceFs;

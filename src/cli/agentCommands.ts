@@ -18,41 +18,7 @@ import { samplingFor } from "../core/qwen35/sampling";
 import { EngineClient } from "../engine/client";
 import { NodeCommandRunner } from "../node/agent/commandRunner";
 import { NodeWorkspaceFs } from "../node/agent/nodeWorkspaceFs";
-import { CliUsageError, type CliCommand, type CliIo } from "./command";
-
-interface Flags {
-    positional: string[];
-    values: Map<string, string>;
-    switches: Set<string>;
-}
-
-function parseFlags(args: string[], valueFlags: readonly string[], switchFlags: readonly string[]): Flags {
-    const flags: Flags = { positional: [], values: new Map(), switches: new Set() };
-    for (let index = 0; index < args.length; index++) {
-        const arg = args[index]!;
-        const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-        if (valueFlags.includes(name)) {
-            const value = inline ?? args[++index];
-            if (value === undefined) throw new CliUsageError(`${name} needs a value`);
-            flags.values.set(name, value);
-        } else if (switchFlags.includes(arg)) {
-            flags.switches.add(arg);
-        } else if (arg.startsWith("--")) {
-            throw new CliUsageError(`unknown option ${arg}`);
-        } else {
-            flags.positional.push(arg);
-        }
-    }
-    return flags;
-}
-
-function wholeNumber(flags: Flags, name: string, fallback: number): number {
-    const text = flags.values.get(name);
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 0) throw new CliUsageError(`${name} must be a whole number, not "${text}"`);
-    return value;
-}
+import { CliUsageError, parseFlags, wholeNumber, type CliCommand, type CliIo, type Flags } from "./command";
 
 function rootOf(flags: Flags): string {
     const root = flags.values.get("--root");

@@ -8,46 +8,13 @@ import { renderConversationSegments } from "../core/qwen35/render";
 import { samplingModeFor, SAMPLING_PRESETS } from "../core/qwen35/sampling";
 import { EngineClient } from "../engine/client";
 import { inspectGgufFile } from "../engine/ggufFile";
-import { CliUsageError, type CliCommand, type CliIo } from "./command";
+import { CliUsageError, parseFlags, wholeNumber, type CliCommand, type CliIo } from "./command";
 
 function stderrLogger(io: CliIo, verbose: boolean) {
     const write = (level: string) => (message: string) => {
         if (verbose || level === "error" || level === "warn") io.stderr.write(`[${level}] ${message}\n`);
     };
     return { trace: write("trace"), debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
-}
-
-interface Flags {
-    positional: string[];
-    values: Map<string, string>;
-    switches: Set<string>;
-}
-
-function parseFlags(args: string[], valueFlags: readonly string[], switchFlags: readonly string[]): Flags {
-    const flags: Flags = { positional: [], values: new Map(), switches: new Set() };
-    for (let index = 0; index < args.length; index++) {
-        const arg = args[index]!;
-        if (valueFlags.includes(arg)) {
-            const value = args[++index];
-            if (value === undefined) throw new CliUsageError(`${arg} needs a value`);
-            flags.values.set(arg, value);
-        } else if (switchFlags.includes(arg)) {
-            flags.switches.add(arg);
-        } else if (arg.startsWith("--")) {
-            throw new CliUsageError(`unknown option ${arg}`);
-        } else {
-            flags.positional.push(arg);
-        }
-    }
-    return flags;
-}
-
-function positiveInteger(flags: Flags, name: string, fallback: number): number {
-    const text = flags.values.get(name);
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 0) throw new CliUsageError(`${name} must be a whole number, not "${text}"`);
-    return value;
 }
 
 export const infoCommand: CliCommand = {
@@ -76,7 +43,7 @@ export const infoCommand: CliCommand = {
             const { getLlama, readGgufFileInfo, GgufInsights } = await import("node-llama-cpp");
             const llama = await getLlama({ gpu: "auto", build: "never", progressLogs: false });
             const insights = await GgufInsights.from(await readGgufFileInfo(path.resolve(modelPath)), llama);
-            const contextSize = positiveInteger(flags, "--context", 32768);
+            const contextSize = wholeNumber(flags, "--context", 32768);
             const resolved = await insights.configurationResolver.resolveAndScoreConfig({
                 targetContextSize: Math.min(contextSize, insights.trainContextSize ?? contextSize)
             });
@@ -118,9 +85,9 @@ export const chatCommand: CliCommand = {
         try {
             await client.load({
                 modelPath: path.resolve(modelPath),
-                contextSize: positiveInteger(flags, "--context", 8192),
+                contextSize: wholeNumber(flags, "--context", 8192),
                 gpu: "auto",
-                threads: positiveInteger(flags, "--threads", 0)
+                threads: wholeNumber(flags, "--threads", 0)
             }, { signal: controller.signal });
             const preset = SAMPLING_PRESETS[samplingModeFor(thinking)];
             const segments = renderConversationSegments({
@@ -132,9 +99,9 @@ export const chatCommand: CliCommand = {
             const result = await client.generate({
                 sequence: "chat",
                 prompt: { kind: "segments", segments },
-                maxTokens: positiveInteger(flags, "--max-tokens", 2048),
+                maxTokens: wholeNumber(flags, "--max-tokens", 2048),
                 stop: ["<|im_end|>"],
-                sampling: { ...preset, seed: flags.values.has("--seed") ? positiveInteger(flags, "--seed", 0) : undefined }
+                sampling: { ...preset, seed: flags.values.has("--seed") ? wholeNumber(flags, "--seed", 0) : undefined }
             }, { signal: controller.signal, onChunk: (chunk) => io.stdout.write(chunk.text) });
             const t = result.timings;
             io.stdout.write("\n");

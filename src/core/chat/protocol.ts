@@ -90,20 +90,22 @@ export interface ChatViewState {
 
 // ---- extension → webview
 
+/** Streamed text of one answer, tagged with its request. */
+export interface ChatDelta {
+    requestId: string;
+    exchangeId: string;
+    /** Text to append to the reasoning / the answer. */
+    reasoning?: string;
+    content?: string;
+    reasoningTokens: number;
+    thinkingMs?: number;
+}
+
 export type ToWebview =
     | { type: "state"; state: ChatViewState }
     | { type: "context"; context: ContextView }
     | { type: "engine"; engine: EngineView }
-    | {
-        type: "delta";
-        requestId: string;
-        exchangeId: string;
-        /** Text to append to the reasoning / the answer. */
-        reasoning?: string;
-        content?: string;
-        reasoningTokens: number;
-        thinkingMs?: number;
-    }
+    | ({ type: "delta" } & ChatDelta)
     | { type: "command"; command: "showHistory" | "focusInput" }
     /** The agent session's events so far (on load, and when a new session starts): replaces what the panel shows. */
     | { type: "agentLog"; events: AgentEvent[] }

@@ -21,7 +21,9 @@ import {
     deriveTitle, emptyThread, historyMessages, summarize, SYSTEM_PROMPT, threadMessages, userMessageContent,
     type AnswerStats, type ChatAnswer, type ChatThread, type ContextAttachment, type ThreadSummary
 } from "./conversation";
-import type { ExchangeView, ThreadView } from "./protocol";
+import type { ChatDelta, ExchangeView, ThreadView } from "./protocol";
+
+export type { ChatDelta } from "./protocol";
 import type { ChatStore } from "./store";
 import { calibrateTokenScale, estimateTokens } from "./tokens";
 import { answerReserve, planTrim } from "./trimming";
@@ -52,15 +54,6 @@ export interface ChatServiceOptions {
     saveIntervalMs?: number;
     /** The sampling seed of each answer (tests fix it). */
     seed?: () => number;
-}
-
-export interface ChatDelta {
-    requestId: string;
-    exchangeId: string;
-    reasoning?: string;
-    content?: string;
-    reasoningTokens: number;
-    thinkingMs?: number;
 }
 
 /** A message that cannot be sent as it is; the text says what to do. */

@@ -1,21 +1,7 @@
 /** `cli.js tool NAME --root DIR --args JSON [--yes]`, in process. */
 import assert from "node:assert/strict";
-import { Readable, Writable } from "node:stream";
-import { main } from "../../src/cli";
+import { runCli } from "../support/cli";
 import { tempWorkspace, type TempWorkspace } from "../support/agentWorkspace";
-
-async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const collect = (chunks: Buffer[]) => new Writable({
-        write(chunk: Buffer | string, _encoding, callback) {
-            chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-            callback();
-        }
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const code = await main(argv, { stdin: Readable.from([]), stdout: collect(out), stderr: collect(err) });
-    return { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
-}
 
 describe("cli tool", () => {
     let ws: TempWorkspace;

@@ -3,8 +3,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Readable, Writable } from "node:stream";
-import { main } from "../../src/cli";
+import { runCli } from "../support/cli";
 import { parseToolCalls } from "../../src/core/qwen35/parser";
 import { parsePythonJson, pyGet, pyJsonDumps } from "../../src/core/qwen35/pythonFormat";
 import type { FunctionTool } from "../../src/core/qwen35/types";
@@ -15,19 +14,6 @@ const RENDER_CASES = path.join(FIXTURES, "render");
 const TOOLS_FILE = path.join(FIXTURES, "tools.json");
 const TOOLS = JSON.parse(fs.readFileSync(TOOLS_FILE, "utf8")) as FunctionTool[];
 const PARSER_CASES = JSON.parse(fs.readFileSync(path.join(FIXTURES, "parser-cases.json"), "utf8")) as { name: string; thinking: boolean; text: string }[];
-
-async function runCli(argv: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    const collect = (chunks: Buffer[]) => new Writable({
-        write(chunk: Buffer | string, _encoding, callback) {
-            chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-            callback();
-        }
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const code = await main(argv, { stdin: Readable.from([Buffer.from(stdin)]), stdout: collect(out), stderr: collect(err) });
-    return { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
-}
 
 /** The case's input as Python's json.dumps writes it: what a Python harness sends on stdin. */
 function caseInput(stem: string): string {

@@ -7,31 +7,14 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
-import type { QwenLocalApi } from "../../../src/extension";
-import { theExtension } from "./extension";
+import { theExtension, useTinyModel } from "./extension";
 
 describe("the chat in the extension host", function () {
     this.timeout(120_000);
-    let api: QwenLocalApi;
-
-    before(async () => {
-        const modelPath = process.env.QWEN_E2E_TINY_MODEL;
-        assert.ok(modelPath, "QWEN_E2E_TINY_MODEL is not set (test/e2e/run.mjs writes the tiny model)");
-        const extension = theExtension();
-        api = (extension.isActive ? extension.exports : await extension.activate()) as QwenLocalApi;
-        const configuration = vscode.workspace.getConfiguration("qwenLocal");
-        await configuration.update("model", modelPath, vscode.ConfigurationTarget.Global);
-        // One thread: the test machine's two cores are shared with code-server and chromium.
-        await configuration.update("threads", 1, vscode.ConfigurationTarget.Global);
-        await configuration.update("contextSize", 2048, vscode.ConfigurationTarget.Global);
-        await configuration.update("chat.maxTokens", 16, vscode.ConfigurationTarget.Global);
-    });
+    const api = useTinyModel({ "chat.maxTokens": 16 });
 
     after(async () => {
-        const configuration = vscode.workspace.getConfiguration("qwenLocal");
-        for (const key of ["model", "threads", "contextSize", "chat.maxTokens"]) await configuration.update(key, undefined, vscode.ConfigurationTarget.Global);
-        await api?.chat.newChat();
-        await api?.engine.client.unload();
+        await api().chat.newChat();
     });
 
     it("ships the webview bundle and registers the view and its commands", async () => {
@@ -45,7 +28,7 @@ describe("the chat in the extension host", function () {
     });
 
     it("answers a message with the real engine and lists the saved chat", async () => {
-        const chat = api.chat;
+        const chat = api().chat;
         await chat.newChat();
         let deltas = 0;
         const subscription = chat.onDelta(() => deltas++);

@@ -3,9 +3,7 @@
  * worker killed mid-generation fails that request clearly and is restarted by the next one.
  */
 import assert from "node:assert/strict";
-import * as vscode from "vscode";
-import type { QwenLocalApi } from "../../../src/extension";
-import { theExtension } from "./extension";
+import { useTinyModel } from "./extension";
 
 const prompt = {
     kind: "segments" as const,
@@ -18,42 +16,24 @@ const prompt = {
 
 describe("the engine in the extension host", function () {
     this.timeout(120_000);
-    let api: QwenLocalApi;
-
-    before(async () => {
-        const modelPath = process.env.QWEN_E2E_TINY_MODEL;
-        assert.ok(modelPath, "QWEN_E2E_TINY_MODEL is not set (test/e2e/run.mjs writes the tiny model)");
-        const extension = theExtension();
-        api = (extension.isActive ? extension.exports : await extension.activate()) as QwenLocalApi;
-        const configuration = vscode.workspace.getConfiguration("qwenLocal");
-        await configuration.update("model", modelPath, vscode.ConfigurationTarget.Global);
-        // One thread: the test machine's two cores are shared with code-server and chromium.
-        await configuration.update("threads", 1, vscode.ConfigurationTarget.Global);
-        await configuration.update("contextSize", 2048, vscode.ConfigurationTarget.Global);
-    });
-
-    after(async () => {
-        const configuration = vscode.workspace.getConfiguration("qwenLocal");
-        for (const key of ["model", "threads", "contextSize"]) await configuration.update(key, undefined, vscode.ConfigurationTarget.Global);
-        await api?.engine.client.unload();
-    });
+    const api = useTinyModel();
 
     it("loads the configured model on demand and streams an answer", async () => {
         const chunks: string[] = [];
-        const result = await api.engine.client.generate({ sequence: "chat", prompt, maxTokens: 16 },
+        const result = await api().engine.client.generate({ sequence: "chat", prompt, maxTokens: 16 },
             { onChunk: (chunk) => chunks.push(chunk.text) });
         assert.ok(result.timings.generatedTokens > 0);
         assert.equal(chunks.join(""), result.text);
-        const state = api.engine.state.engine;
+        const state = api().engine.state.engine;
         assert.equal(state.kind, "ready");
         assert.equal(state.kind === "ready" && state.info.architecture, "qwen35moe");
     });
 
     it("restarts a worker killed during generation", async () => {
-        const pid = api.engine.client.workerPid;
+        const pid = api().engine.client.workerPid;
         assert.ok(pid, "the worker runs");
         let killed = false;
-        const dying = api.engine.client.generate({ sequence: "chat", prompt, maxTokens: 2000 }, {
+        const dying = api().engine.client.generate({ sequence: "chat", prompt, maxTokens: 2000 }, {
             onChunk: () => {
                 if (!killed) {
                     killed = true;
@@ -62,10 +42,10 @@ describe("the engine in the extension host", function () {
             }
         });
         await assert.rejects(dying, /stopped unexpectedly \(signal SIGKILL\)/);
-        assert.equal(api.engine.state.engine.kind, "crashed");
-        const result = await api.engine.client.generate({ sequence: "chat", prompt, maxTokens: 4 });
+        assert.equal(api().engine.state.engine.kind, "crashed");
+        const result = await api().engine.client.generate({ sequence: "chat", prompt, maxTokens: 4 });
         assert.ok(result.timings.generatedTokens > 0);
-        assert.notEqual(api.engine.client.workerPid, pid);
-        assert.equal(api.engine.state.engine.kind, "ready");
+        assert.notEqual(api().engine.client.workerPid, pid);
+        assert.equal(api().engine.state.engine.kind, "ready");
     });
 });

@@ -7,10 +7,13 @@ import { errorMessage } from "./core/log";
 import type { ChatService } from "./core/chat/service";
 import { AgentController } from "./vscode/agent/agentController";
 import { registerChat } from "./vscode/chatView";
+import { CommandActivity } from "./vscode/commandActivity";
 import { registerCommands } from "./vscode/commands";
+import { EditorCommands } from "./vscode/editorCommands";
 import { EngineService } from "./vscode/engineService";
 import { InlineSuggestions } from "./vscode/inlineCompletion";
 import { createLogChannel } from "./vscode/log";
+import { ProposalReview } from "./vscode/proposalReview";
 import { StatusBar } from "./vscode/statusBar";
 
 /** What the extension returns from activate(): used by the integration tests and by nothing else. */
@@ -20,6 +23,8 @@ export interface QwenLocalApi {
     readonly inlineSuggestions: InlineSuggestions;
     readonly chat: ChatService;
     readonly agent: AgentController;
+    readonly editorCommands: EditorCommands;
+    readonly review: ProposalReview;
 }
 
 export function activate(context: vscode.ExtensionContext): QwenLocalApi {
@@ -32,8 +37,13 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
     context.subscriptions.push(inlineSuggestions);
     const agent = new AgentController({ engine, logger, channel });
     context.subscriptions.push(agent);
-    const chat = registerChat({ context, engine, logger, agent });
+    const review = new ProposalReview(logger);
+    const activity = new CommandActivity();
+    context.subscriptions.push(review, activity);
+    const chat = registerChat({ context, engine, logger, agent, review });
     context.subscriptions.push(...chat.disposables);
+    const editorCommands = new EditorCommands({ engine, logger, channel, agent, chat: chat.service, review, activity });
+    context.subscriptions.push(editorCommands);
 
     // Off the activation path: a cheap, offline look for the model file, for the status bar.
     setTimeout(() => {
@@ -42,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
 
     const activationMs = performance.now() - started;
     logger.info(`Qwen Local activated in ${activationMs.toFixed(1)} ms (no model loaded yet)`);
-    return { engine, activationMs, inlineSuggestions, chat: chat.service, agent };
+    return { engine, activationMs, inlineSuggestions, chat: chat.service, agent, editorCommands, review };
 }
 
 export function deactivate(): void {

@@ -18,7 +18,33 @@ export type SettingSpec =
     | (SettingBase<number> & { type: "number"; minimum?: number; maximum?: number })
     | (SettingBase<boolean> & { type: "boolean" })
     | (SettingBase<readonly string[]> & { type: "array"; items: { type: "string"; enum?: string[] } })
-    | (SettingBase<Record<string, number>> & { type: "object"; properties: Record<string, { type: "number"; description: string }>; additionalProperties: false });
+    | (SettingBase<Record<string, number>> & { type: "object"; properties: Record<string, { type: "number"; description: string; minimum?: number }>; additionalProperties: false })
+    | (SettingBase<Record<string, string>> & {
+        type: "object";
+        properties: Record<string, { type: "string"; enum: readonly string[]; description: string }>;
+        additionalProperties: false;
+    });
+
+/**
+ * What thinking can be set for, per task: the chat, the agent and each editor command. Inline completion is not
+ * here on purpose: it never thinks (latency is everything there).
+ */
+export const THINKING_TASKS = {
+    chat: { label: "the chat panel (the default of its thinking toggle)", thinking: "on", budget: 8192 },
+    agent: { label: "the agent, per step", thinking: "on", budget: 4096 },
+    explain: { label: "Explain Selection", thinking: "on", budget: 4096 },
+    fix: { label: "Fix Problems", thinking: "on", budget: 4096 },
+    tests: { label: "Generate Tests", thinking: "on", budget: 4096 },
+    edit: { label: "Edit Selection with Instruction", thinking: "off", budget: 2048 },
+    document: { label: "Add Documentation", thinking: "off", budget: 2048 },
+    simplify: { label: "Simplify / Refactor Selection", thinking: "off", budget: 2048 },
+    types: { label: "Add Types", thinking: "off", budget: 2048 }
+} as const satisfies Record<string, { label: string; thinking: "on" | "off"; budget: number }>;
+
+export type ThinkingTask = keyof typeof THINKING_TASKS;
+const TASKS = Object.keys(THINKING_TASKS) as ThinkingTask[];
+const mapTasks = <T>(value: (task: ThinkingTask) => T): Record<ThinkingTask, T> =>
+    Object.fromEntries(TASKS.map((task) => [task, value(task)])) as Record<ThinkingTask, T>;
 
 const SAMPLING_PROPERTIES = {
     temperature: { type: "number", description: "Sampling temperature (0–2)." },
@@ -159,12 +185,25 @@ export const SETTINGS = {
             "not just the text around the cursor. Kept as a slowly changing prompt prefix, so it costs little after the first suggestion.",
         order: 14
     },
-    "chat.thinking": {
-        type: "boolean",
-        default: true,
-        description: "Whether the chat's thinking toggle starts on: the model reasons (shown in a collapsible block) before it answers. " +
-            "The toggle in the chat's input bar changes it for the next message.",
-        order: 30
+    thinking: {
+        type: "object",
+        default: mapTasks((task) => THINKING_TASKS[task].thinking),
+        properties: mapTasks((task) => ({ type: "string", enum: ["on", "off"], description: `Thinking for ${THINKING_TASKS[task].label}.` })),
+        additionalProperties: false,
+        description: "Whether the model thinks (reasons before it answers) for each task: `on` or `off`. Thinking is slower but " +
+            "better where reasoning pays (explaining, fixing, tests, the agent); off answers at once. Inline suggestions never think. " +
+            "Every command also has a one-off opposite: “Qwen Local: Commands…” lists both, and holding Alt in the editor's " +
+            "context menu shows them. The thinking text is shown in the chat panel or the “Qwen Local: Thinking” output, never in your code.",
+        order: 25
+    },
+    thoughtBudgetTokens: {
+        type: "object",
+        default: mapTasks((task) => THINKING_TASKS[task].budget),
+        properties: mapTasks((task) => ({ type: "number", minimum: 0, description: `Most thinking tokens for ${THINKING_TASKS[task].label} (0: no limit).` })),
+        additionalProperties: false,
+        description: "Most thinking tokens per task before the model is asked to answer (0: no limit but the answer's own). " +
+            "For the agent the budget is per step.",
+        order: 26
     },
     "chat.maxTokens": {
         type: "number",
@@ -173,28 +212,6 @@ export const SETTINGS = {
         maximum: 131072,
         description: "Most tokens of one chat answer, thinking included (also capped by the room left in the context).",
         order: 31
-    },
-    "chat.thoughtBudgetTokens": {
-        type: "number",
-        default: 8192,
-        minimum: 0,
-        maximum: 131072,
-        description: "Most thinking tokens before the model is asked to answer (0: no limit but `qwenLocal.chat.maxTokens`).",
-        order: 32
-    },
-    "agent.thinking": {
-        type: "boolean",
-        default: true,
-        description: "Whether the agent thinks (reasons before each step, shown collapsed) — slower, but it plans multi-file changes better.",
-        order: 40
-    },
-    "agent.thoughtBudgetTokens": {
-        type: "number",
-        default: 4096,
-        minimum: 0,
-        maximum: 131072,
-        description: "Most thinking tokens per agent step before the model is asked to act (0: no limit but the step's own, 32768 tokens in all).",
-        order: 41
     },
     "agent.maxRounds": {
         type: "number",
@@ -219,7 +236,8 @@ export const SETTINGS = {
 export type SettingKey = keyof typeof SETTINGS;
 
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean :
-    T extends readonly unknown[] ? string[] : T extends Record<string, unknown> ? Record<string, number> : T;
+    T extends readonly unknown[] ? string[] :
+    keyof T extends never ? Record<string, number> : { -readonly [K in keyof T]: Widen<T[K]> };
 export type Settings = { -readonly [K in SettingKey]: Widen<(typeof SETTINGS)[K]["default"]> };
 
 export const SETTINGS_SECTION = "qwenLocal";
@@ -229,20 +247,50 @@ export function readSettings(get: (key: string) => unknown): Settings {
     const settings = {} as Record<string, unknown>;
     for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, SettingSpec][]) {
         const value = get(key);
+        if (spec.type === "object" && Object.keys(spec.properties).length > 0 && Object.keys(spec.default).length > 0) {
+            settings[key] = readMap(spec.properties, spec.default, value);
+            continue;
+        }
         let valid = spec.type === "object"
             ? typeof value === "object" && value !== null && !Array.isArray(value)
             : spec.type === "array"
                 ? Array.isArray(value) && value.every((item) => typeof item === "string")
                 : typeof value === spec.type;
-        if (valid && spec.type === "number") {
-            const number = value as number;
-            valid = Number.isFinite(number) && (spec.minimum === undefined || number >= spec.minimum) &&
-                (spec.maximum === undefined || number <= spec.maximum);
-        }
+        if (valid && spec.type === "number") valid = inRange(value as number, spec.minimum, spec.maximum);
         if (valid && spec.type === "string" && spec.enum) valid = spec.enum.includes(value as string);
         settings[key] = valid ? value : spec.default;
     }
     return settings as Settings;
+}
+
+function inRange(value: number, minimum?: number, maximum?: number): boolean {
+    return Number.isFinite(value) && (minimum === undefined || value >= minimum) && (maximum === undefined || value <= maximum);
+}
+
+/** A map setting with known keys: each entry is checked on its own, a missing or invalid one keeps its default. */
+function readMap(
+    properties: Record<string, { type: "number"; minimum?: number } | { type: "string"; enum: readonly string[] }>,
+    defaults: Record<string, unknown>,
+    value: unknown
+): Record<string, unknown> {
+    const given = typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {};
+    const result: Record<string, unknown> = {};
+    for (const [name, property] of Object.entries(properties)) {
+        const entry = given[name];
+        const valid = property.type === "number"
+            ? typeof entry === "number" && inRange(entry, property.minimum)
+            : typeof entry === "string" && property.enum.includes(entry);
+        result[name] = valid ? entry : defaults[name];
+    }
+    return result;
+}
+
+/** Whether a task thinks, and with what budget (undefined: no budget), after a one-off override. */
+export function thinkingFor(settings: Pick<Settings, "thinking" | "thoughtBudgetTokens">, task: ThinkingTask, override?: boolean):
+    { thinking: boolean; thoughtBudgetTokens: number | undefined } {
+    const thinking = override ?? settings.thinking[task] === "on";
+    const budget = settings.thoughtBudgetTokens[task];
+    return { thinking, thoughtBudgetTokens: thinking && budget > 0 ? budget : undefined };
 }
 
 /** The `contributes.configuration.properties` object that package.json must contain. */

@@ -18,6 +18,7 @@ import type { AgentController } from "./agent/agentController";
 import { ChatCodeActions } from "./chatCodeActions";
 import { ChatContext } from "./chatContext";
 import { FileChatStore } from "./chatHistoryStore";
+import type { ProposalReview } from "./proposalReview";
 import type { EngineService, ServiceState } from "./engineService";
 import { affectsSetting, getSettings } from "./settings";
 
@@ -36,7 +37,7 @@ const MAX_AGENT_EVENTS = 5000;
 
 export function chatConfig(engine: EngineService): ChatConfig {
     const settings = getSettings();
-    const budget = settings["chat.thoughtBudgetTokens"];
+    const budget = settings.thoughtBudgetTokens.chat;
     return {
         contextSize: engine.client.modelInfo?.contextSize ?? settings.contextSize,
         maxTokens: settings["chat.maxTokens"],
@@ -82,7 +83,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                 this.post({ type: "context", context: this.contextView() });
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
-                if (affectsSetting(event, "chat.thinking", "chat.maxTokens", "contextSize")) this.postState();
+                if (affectsSetting(event, "thinking", "chat.maxTokens", "contextSize")) this.postState();
             })
         );
     }
@@ -254,7 +255,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
             busy: this.service.busy,
             context: this.contextView(),
             engine: engineView(this.engine.state),
-            thinkingDefault: getSettings()["chat.thinking"]
+            thinkingDefault: getSettings().thinking.chat === "on"
         };
     }
 
@@ -299,10 +300,12 @@ export interface ChatDeps {
     logger: Logger;
     /** The agent the panel's Agent mode drives. */
     agent: AgentController;
+    /** Where Apply on a code block proposes its change. */
+    review: ProposalReview;
 }
 
 /** Builds the chat (service, view, context, code actions, commands); everything returned is to be disposed. */
-export function registerChat({ context, engine, logger, agent }: ChatDeps): { service: ChatService; disposables: vscode.Disposable[] } {
+export function registerChat({ context, engine, logger, agent, review }: ChatDeps): { service: ChatService; disposables: vscode.Disposable[] } {
     const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, "no-workspace");
     const store = new FileChatStore(path.join(storage.fsPath, "chats"), logger);
     const service = new ChatService({
@@ -317,11 +320,10 @@ export function registerChat({ context, engine, logger, agent }: ChatDeps): { se
     // Reading the saved chats is the only work, and it runs off the activation path.
     const ready = service.initialize();
     const chatContext = new ChatContext(logger);
-    const code = new ChatCodeActions(logger, () => chatContext.lastEditor);
+    const code = new ChatCodeActions(logger, () => chatContext.lastEditor, review);
     const provider = new ChatViewProvider(context.extensionUri, service, ready, engine, chatContext, code, logger, agent);
     const disposables: vscode.Disposable[] = [
         chatContext,
-        code,
         provider,
         { dispose: () => service.dispose() },
         vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, provider),
@@ -331,8 +333,8 @@ export function registerChat({ context, engine, logger, agent }: ChatDeps): { se
             await provider.command("focusInput");
         }),
         vscode.commands.registerCommand(CHAT_COMMANDS.chatHistory, () => provider.command("showHistory")),
-        vscode.commands.registerCommand(CHAT_COMMANDS.acceptProposal, (uri?: vscode.Uri) => code.accept(uri)),
-        vscode.commands.registerCommand(CHAT_COMMANDS.rejectProposal, (uri?: vscode.Uri) => code.reject(uri))
+        vscode.commands.registerCommand(CHAT_COMMANDS.acceptProposal, (uri?: vscode.Uri) => review.accept(uri)),
+        vscode.commands.registerCommand(CHAT_COMMANDS.rejectProposal, (uri?: vscode.Uri) => review.reject(uri))
     ];
     return { service, disposables };
 }

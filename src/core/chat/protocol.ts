@@ -84,7 +84,7 @@ export interface ChatViewState {
     busy?: { requestId: string; exchangeId: string };
     context: ContextView;
     engine: EngineView;
-    /** The thinking toggle's default (the `chat.thinking` setting). */
+    /** The thinking toggle's default (`chat` in the `thinking` setting). */
     thinkingDefault: boolean;
 }
 

@@ -54,6 +54,9 @@ export interface ThoughtBudgetOptions {
     graceTokens?: number;
 }
 
+/** Tokens the thinking may run past its budget while it finishes its line or sentence. */
+export const THOUGHT_BUDGET_GRACE_TOKENS = 48;
+
 const NATURAL_BREAK = /(?:[.!?。！？]\s*|\n)$/u;
 
 /**
@@ -68,7 +71,7 @@ export class ThoughtBudget {
     constructor(options: ThoughtBudgetOptions = {}) {
         const { budgetTokens, graceTokens } = options;
         this.budget = budgetTokens !== undefined && Number.isFinite(budgetTokens) && budgetTokens >= 0 ? Math.floor(budgetTokens) : undefined;
-        this.grace = graceTokens !== undefined && Number.isFinite(graceTokens) && graceTokens >= 0 ? Math.floor(graceTokens) : 48;
+        this.grace = graceTokens !== undefined && Number.isFinite(graceTokens) && graceTokens >= 0 ? Math.floor(graceTokens) : THOUGHT_BUDGET_GRACE_TOKENS;
     }
 
     /** Whether the closing text has been handed out. */

@@ -15,6 +15,7 @@ import { describe, Transcript } from "../../core/agent/transcript";
 import { Emitter, type Event } from "../../core/events";
 import { errorMessage, type Logger } from "../../core/log";
 import { samplingFor } from "../../core/qwen35/sampling";
+import { thinkingFor } from "../../core/settings";
 import { NodeCommandRunner } from "../../node/agent/commandRunner";
 import type { EngineService } from "../engineService";
 import { getSettings } from "../settings";
@@ -198,6 +199,27 @@ export class AgentController implements vscode.Disposable {
         if (!this.current) return;
         const rejected = await this.current.session.reject(ids);
         await this.closeDiffs(rejected.map((p) => p.id));
+    }
+
+    /**
+     * Proposes a whole file's new content from outside the agent loop (a command's result, e.g. "Generate Tests")
+     * through the same edit review: its diff opens, and a notification asks. Undefined when it changes nothing.
+     */
+    async proposeFile(path: string, text: string, title: string): Promise<ProposalSummary | undefined> {
+        const session = this.session;
+        const file = await session.paths.resolve(path, { purpose: "write" });
+        const state = await session.edits.read(file);
+        const summary = state.exists ? await session.edits.proposeContent(file, text, state) : await session.edits.proposeCreate(file, text);
+        if (!session.pending().some((proposal) => proposal.id === summary.id)) return undefined;
+        await this.openDiff(summary.id);
+        const what = summary.kind === "create" ? `a new file, ${summary.path}` : `changes to ${summary.path}`;
+        void vscode.window.showInformationMessage(`${title}: Qwen proposes ${what}.`, "Accept", "Reject", "Review All…").then(async (choice) => {
+            if (!this.current?.session.pending().some((proposal) => proposal.id === summary.id)) return;
+            if (choice === "Accept") await this.accept([summary.id]);
+            else if (choice === "Reject") await this.reject([summary.id]);
+            else if (choice === "Review All…") await this.reviewPick();
+        });
+        return summary;
     }
 
     /** All pending proposals in VS Code's multi-file diff editor (per-file diff editors where that is missing). */
@@ -394,10 +416,10 @@ export class AgentController implements vscode.Disposable {
 /** The agent's settings, read at the start of every request. */
 export function agentSettings(): AgentSettings {
     const settings = getSettings();
-    const thinking = settings["agent.thinking"];
+    const { thinking, thoughtBudgetTokens } = thinkingFor(settings, "agent");
     return {
         thinking,
-        thoughtBudgetTokens: settings["agent.thoughtBudgetTokens"],
+        thoughtBudgetTokens: thoughtBudgetTokens ?? 0,
         maxRounds: settings["agent.maxRounds"],
         autoApprove: settings["agent.autoApprove"],
         sampling: samplingFor(thinking, { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] })

@@ -1,0 +1,91 @@
+/**
+ * One editor command's model turn: the chat turn with the command's thinking choice, its sampling and token limits,
+ * streaming the reasoning and the answer apart. The reasoning goes to the thinking view; only the answer is ever
+ * read for code.
+ */
+import type { GenerationTimings, SamplingOptions, StopReason } from "../../engine/protocol";
+import { runChatTurn, type ChatGenerator } from "../qwen35/chatTurn";
+import { samplingFor, type SamplingOverrides } from "../qwen35/sampling";
+import { THOUGHT_BUDGET_GRACE_TOKENS } from "../qwen35/thinking";
+import type { ChatRequest } from "../qwen35/types";
+
+export interface CommandTurnOptions {
+    /** Built for `thinking` (its `enable_thinking` is set from it here anyway). */
+    request: ChatRequest;
+    thinking: boolean;
+    /** Most reasoning tokens before the thinking is closed (undefined: no budget). */
+    thoughtBudgetTokens?: number;
+    /** Most tokens of the answer after the reasoning. */
+    answerTokens: number;
+    sampling: SamplingOptions;
+    signal?: AbortSignal;
+    onThinking?: (delta: string) => void;
+    onAnswer?: (delta: string, soFar: string) => void;
+}
+
+export interface CommandTurnResult {
+    reasoning: string;
+    answer: string;
+    stopReason: StopReason;
+    thinkingClosedByBudget: boolean;
+    /** Everything the model wrote after `<|im_start|>assistant\n`, the template's prefill included. */
+    rawOutput: string;
+    timings: GenerationTimings[];
+}
+
+/** Thinking without a budget still stops: at this many reasoning tokens the turn's token limit ends it. */
+const UNBUDGETED_THINKING_TOKENS = 16_384;
+
+export async function runCommandTurn(engine: ChatGenerator, options: CommandTurnOptions): Promise<CommandTurnResult> {
+    let reasoning = "";
+    let answer = "";
+    // The budget may run over by the grace it gives the thinking to finish a sentence: the answer keeps its tokens.
+    const thinkingTokens = options.thinking ? (options.thoughtBudgetTokens ?? UNBUDGETED_THINKING_TOKENS) + THOUGHT_BUDGET_GRACE_TOKENS : 0;
+    const result = await runChatTurn(engine, {
+        request: { ...options.request, enable_thinking: options.thinking },
+        maxTokens: options.answerTokens + thinkingTokens,
+        sampling: options.sampling,
+        thoughtBudgetTokens: options.thinking ? options.thoughtBudgetTokens : undefined,
+        signal: options.signal,
+        onEvent: (event) => {
+            if (event.type === "reasoning") {
+                reasoning += event.text;
+                options.onThinking?.(event.text);
+            } else if (event.type === "content") {
+                answer += event.text;
+                options.onAnswer?.(event.text, answer);
+            }
+        }
+    });
+    return {
+        reasoning: result.reasoning ?? reasoning,
+        answer: answerText(result.raw_output) ?? answer,
+        stopReason: result.stopReason,
+        thinkingClosedByBudget: result.thinkingClosedByBudget,
+        rawOutput: result.raw_output,
+        timings: result.timings
+    };
+}
+
+/**
+ * The answer as the model wrote it: what follows the thinking, up to the end of the turn. The chat parser's content
+ * is trimmed, which would drop the indentation of an unfenced answer's first line.
+ */
+export function answerText(rawOutput: string): string | undefined {
+    const close = rawOutput.indexOf("</think>");
+    if (close < 0) return undefined;
+    const answer = rawOutput.slice(close + "</think>".length);
+    const end = answer.indexOf("<|im_end|>");
+    return (end >= 0 ? answer.slice(0, end) : answer).replace(/^(?:[ \t]*\n)+/, "");
+}
+
+/**
+ * The sampling for a command: the model card's preset for the mode, with the user's overrides. Without thinking the
+ * card's presence penalty (1.5) is dropped unless the user set one: a rewrite must repeat the code's own tokens —
+ * names, keywords, punctuation — and a penalty on repeats pushes the model to rename and paraphrase.
+ */
+export function commandSampling(thinking: boolean, overrides: { thinking?: SamplingOverrides; nonThinking?: SamplingOverrides }): SamplingOptions {
+    const sampling = samplingFor(thinking, overrides);
+    if (!thinking && (overrides.nonThinking?.presencePenalty ?? null) === null) sampling.presencePenalty = 0;
+    return sampling;
+}

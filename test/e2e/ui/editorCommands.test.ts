@@ -1,0 +1,232 @@
+/**
+ * The editor commands in the real workbench with the scripted engine (the model's answers come from a script,
+ * streamed through the real worker; the prompts, the diff review, WorkspaceEdit, TypeScript's diagnostics and the
+ * lightbulb are the real ones):
+ * - "Add Documentation" from the palette on a selection → a diff → Accept → the file changes (re-indented to the
+ *   method's place) → one undo restores it;
+ * - "Fix Problems" from the lightbulb on a TypeScript error, thinking (the status bar counts the seconds) → Accept;
+ * - the one-off opposite: "Add Documentation — with thinking" from "Qwen Local: Commands…" thinks, shows its thinking
+ *   in the output, and keeps it out of the code.
+ * A response matches only the prompt with the right prefill (thinking on or off), so the thinking choice is checked too.
+ * Screenshots in .artifacts/e2e/.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { EngineScript, ScriptedResponse } from "../../../src/engine/scriptedBackend";
+import { ensureTinyModel } from "../../support/tinyModel";
+import { useWorkbench, type SessionOptions } from "../support/session";
+import type { Workbench } from "../support/workbench";
+
+const CART = [
+    "export class Cart {",
+    "    private items: { name: string; price: number }[] = [];",
+    "",
+    "    add(name: string, price: number): void {",
+    "        this.items.push({ name, price });",
+    "    }",
+    "",
+    "    total(): number {",
+    "        return this.items.reduce((sum, item) => sum + item.price, 0);",
+    "    }",
+    "}",
+    ""
+].join("\n");
+
+const DISCOUNT = [
+    "export function discount(value: number, percent: number): number {",
+    "    const result = value - (value * percent) / 100;",
+    "    return reslt;",
+    "}",
+    ""
+].join("\n");
+
+const THINKING_OFF = "<think>\\n\\n</think>\\n\\n$";
+const THINKING_ON = "<\\|im_start\\|>assistant\\n<think>\\n$";
+const FIX_REASONING = "The return statement names reslt, which does not exist; the local is called result. " +
+    "Returning result is the smallest correct fix, and nothing else needs to change in this function.";
+const DOC_REASONING = "The add method pushes one item; a short doc comment with both parameters is enough.";
+
+const responses: ScriptedResponse[] = [
+    {
+        // Documentation, thinking off (its default): the model drops the method's indentation and adds a prose line.
+        match: `The code to rewrite \\(lines 8–10\\):\\n\\x60{3}typescript\\n    total\\(\\)[\\s\\S]*Task: Add documentation comments[\\s\\S]*${THINKING_OFF}`,
+        text: "Here is the documented method:\n\n```typescript\n/**\n * The sum of the prices of the items in the cart.\n */\n" +
+            "total(): number {\n    return this.items.reduce((sum, item) => sum + item.price, 0);\n}\n```"
+    },
+    {
+        // Fix Problems, thinking on (its default): slow enough for the status bar to count seconds.
+        match: `Cannot find name 'reslt'[\\s\\S]*${THINKING_ON}`,
+        tokenDelayMs: 60,
+        text: `${FIX_REASONING}\n</think>\n\n\`\`\`ts\nexport function discount(value: number, percent: number): number {\n` +
+            "    const result = value - (value * percent) / 100;\n    return result;\n}\n```"
+    },
+    {
+        // Documentation with thinking, this once.
+        match: `The code to rewrite \\(lines 4–6\\):\\n\\x60{3}typescript\\n    add\\(name[\\s\\S]*Task: Add documentation comments[\\s\\S]*${THINKING_ON}`,
+        tokenDelayMs: 40,
+        text: `${DOC_REASONING}\n</think>\n\n\`\`\`typescript\n    /** Adds an item to the cart. */\n` +
+            "    add(name: string, price: number): void {\n        this.items.push({ name, price });\n    }\n```"
+    }
+];
+
+async function waitFor<T>(what: string, read: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last = await read();
+    while (!done(last)) {
+        if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        last = await read();
+    }
+    return last;
+}
+
+async function openFile(workbench: Workbench, name: string): Promise<void> {
+    await workbench.page.keyboard.press("Control+P");
+    await workbench.fillQuickInput(name);
+    await workbench.page.locator(`.monaco-editor[data-uri$='${name}']`).first().waitFor({ timeout: 20_000 }).catch(() => undefined);
+    await workbench.page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+}
+
+/** Moves the cursor to a 1-based line (and column) with "Go to Line". */
+async function goTo(workbench: Workbench, line: number, column = 1): Promise<void> {
+    await workbench.page.keyboard.press("Control+G");
+    await workbench.fillQuickInput(`:${line}:${column}`);
+}
+
+/** Saves the active editor (Accept shows and focuses the changed file). */
+async function save(workbench: Workbench): Promise<void> {
+    await workbench.page.waitForTimeout(300);
+    await workbench.page.keyboard.press("Control+S");
+}
+
+async function clickNotificationButton(workbench: Workbench, text: RegExp, label: string): Promise<void> {
+    const toast = workbench.notification(text);
+    await toast.waitFor({ timeout: 60_000 });
+    await toast.locator(".monaco-button", { hasText: label }).first().click();
+}
+
+async function diffTab(workbench: Workbench, title: string): Promise<void> {
+    await workbench.page.locator(".tabs-container .tab", { hasText: title }).first().waitFor({ timeout: 60_000 });
+}
+
+describe("editor commands (UI)", function () {
+    this.timeout(240_000);
+    const options: SessionOptions = {
+        settings: {
+            "editor.quickSuggestions": { other: false, comments: false, strings: false },
+            "editor.suggestOnTriggerCharacters": false,
+            "qwenLocal.inlineSuggestions.enabled": false
+        },
+        env: {}
+    };
+    let dir: string;
+    let workspace: string;
+    const read = (file: string) => fs.readFileSync(path.join(workspace, file), "utf8");
+
+    before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-commands-ui-"));
+        workspace = path.join(dir, "shop");
+        fs.mkdirSync(path.join(workspace, "src"), { recursive: true });
+        fs.writeFileSync(path.join(workspace, "src", "cart.ts"), CART);
+        fs.writeFileSync(path.join(workspace, "src", "discount.ts"), DISCOUNT);
+        fs.writeFileSync(path.join(workspace, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022" }, include: ["src"] }));
+        const script: EngineScript = { tokenDelayMs: 2, loadDelayMs: 100, responses };
+        fs.writeFileSync(path.join(dir, "script.json"), JSON.stringify(script));
+        options.folder = workspace;
+        Object.assign(options.env!, { QWEN_LOCAL_SCRIPTED_ENGINE: path.join(dir, "script.json") });
+        Object.assign(options.settings!, { "qwenLocal.model": await ensureTinyModel(), "qwenLocal.threads": 1, "qwenLocal.contextSize": 16384 });
+    });
+
+    const session = useWorkbench(options);
+
+    after(() => {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("Add Documentation on a selection: diff, Accept, file changed, one undo restores it", async () => {
+        const workbench = session.workbench;
+        const title = "commands doc";
+        await openFile(workbench, "cart.ts");
+        // Select the total() method, lines 8–10, as whole lines.
+        await goTo(workbench, 8);
+        for (let i = 0; i < 3; i++) await workbench.page.keyboard.press("Shift+ArrowDown");
+        await workbench.runCommand("Qwen Local: Add Documentation");
+
+        await diffTab(workbench, "cart.ts ↔ Qwen: Add Documentation");
+        await workbench.notification(/Add Documentation: accept the change to src\/cart\.ts\?/).waitFor({ timeout: 60_000 });
+        await workbench.screenshot(`${title} 1 diff`);
+        assert.equal(read("src/cart.ts"), CART, "nothing changes before accepting");
+
+        await clickNotificationButton(workbench, /Add Documentation: accept the change/, "Accept");
+        await save(workbench);
+        const documented = CART.replace("    total(): number {",
+            "    /**\n     * The sum of the prices of the items in the cart.\n     */\n    total(): number {");
+        await waitFor("src/cart.ts after Accept", () => read("src/cart.ts"), (text) => text === documented, 30_000);
+        await workbench.screenshot(`${title} 2 accepted`);
+
+        await workbench.page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+        await workbench.page.keyboard.press("Control+Z");
+        await save(workbench);
+        await waitFor("src/cart.ts after one undo", () => read("src/cart.ts"), (text) => text === CART, 30_000);
+        await workbench.screenshot(`${title} 3 undone`);
+    });
+
+    it("Fix Problems from the lightbulb on a TypeScript error, thinking with the seconds in the status bar", async () => {
+        const workbench = session.workbench;
+        const title = "commands fix";
+        await openFile(workbench, "discount.ts");
+        // TypeScript reports the misspelt name (its server starts on first use).
+        await workbench.page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 120_000 });
+        await goTo(workbench, 3, 13);
+        const status = await workbench.recordStatusBar("qwenLocal.commandActivity");
+        await workbench.page.keyboard.press("Control+.");
+        const fix = workbench.page.locator(".action-widget .monaco-list-row, .context-view .action-item", { hasText: "Fix with Qwen Local" }).first();
+        await fix.waitFor({ timeout: 30_000 });
+        await workbench.screenshot(`${title} 1 lightbulb`);
+        await fix.click();
+
+        await workbench.waitForStatusBarText("qwenLocal.commandActivity", /Qwen: Fix Problems · thinking · [1-9]\d* s$/, 60_000);
+        await workbench.screenshot(`${title} 2 thinking`);
+        await workbench.notification(/Fix Problems: accept the change to src\/discount\.ts\?/).waitFor({ timeout: 60_000 });
+        const texts = await status.texts();
+        assert.ok(texts.some((text) => /Fix Problems · thinking · 0 s/.test(text)), texts.join(" | "));
+        assert.ok(texts.some((text) => /Fix Problems · writing · \d+ lines? \(thought \d+ s\)/.test(text)), texts.join(" | "));
+        await workbench.screenshot(`${title} 3 diff`);
+
+        await clickNotificationButton(workbench, /Fix Problems: accept the change/, "Accept");
+        await save(workbench);
+        await waitFor("src/discount.ts after Accept", () => read("src/discount.ts"), (text) => text === DISCOUNT.replace("return reslt;", "return result;"), 30_000);
+        assert.ok(!read("src/discount.ts").includes("smallest correct fix"), "the thinking is not in the code");
+        await workbench.page.locator(".monaco-editor .squiggly-error").first().waitFor({ state: "detached", timeout: 60_000 }).catch(() => undefined);
+        await workbench.screenshot(`${title} 4 fixed`);
+    });
+
+    it("thinking the other way this once: Add Documentation with thinking, from Qwen Local: Commands…", async () => {
+        const workbench = session.workbench;
+        const title = "commands opposite";
+        await openFile(workbench, "cart.ts");
+        // Nothing selected: the command takes the method around the cursor.
+        await goTo(workbench, 5, 9);
+        const status = await workbench.recordStatusBar("qwenLocal.commandActivity");
+        await workbench.runCommand("Qwen Local: Commands…");
+        await workbench.pickQuickInput(/^\$?\(?.*Add Documentation — with thinking$/);
+        await workbench.notification(/Add Documentation: accept the change to src\/cart\.ts\?/).waitFor({ timeout: 60_000 });
+        const texts = await status.texts();
+        assert.ok(texts.some((text) => /Qwen: Add Documentation · thinking · \d+ s/.test(text)), texts.join(" | "));
+        await workbench.screenshot(`${title} 1 diff`);
+
+        await clickNotificationButton(workbench, /Add Documentation: accept the change/, "Accept");
+        await save(workbench);
+        const documented = CART.replace("    add(name: string, price: number): void {", "    /** Adds an item to the cart. */\n    add(name: string, price: number): void {");
+        await waitFor("src/cart.ts after Accept", () => read("src/cart.ts"), (text) => text === documented, 30_000);
+        assert.ok(!read("src/cart.ts").includes("pushes one item"), "the thinking is not in the code");
+
+        // The thinking is in the "Qwen Local: Thinking" output.
+        await workbench.runCommand("Qwen Local: Show Thinking");
+        await workbench.page.locator(".part.panel .monaco-editor .view-lines", { hasText: "a short doc comment with both parameters" }).first()
+            .waitFor({ timeout: 20_000 });
+        await workbench.screenshot(`${title} 2 thinking output`);
+    });
+});

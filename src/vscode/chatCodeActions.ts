@@ -4,6 +4,8 @@
  */
 import * as vscode from "vscode";
 import type { Logger } from "../core/log";
+import { fitCode } from "../core/commands/fit";
+import { fitTargetFor, selectionTarget } from "./editorTarget";
 import type { ProposalReview } from "./proposalReview";
 
 export class ChatCodeActions {
@@ -40,11 +42,13 @@ export class ChatCodeActions {
         }
         const document = await vscode.workspace.openTextDocument(target);
         const editor = this.lastEditor();
-        const selection = editor?.document === document && !editor.selection.isEmpty ? editor.selection : undefined;
+        const selection = editor?.document === document && !editor.selection.isEmpty ? selectionTarget(document, editor.selection) : undefined;
         const whole = new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length));
-        const replacement = selection || document.getText().endsWith("\n") === code.endsWith("\n") ? code
-            : document.getText().endsWith("\n") ? `${code}\n` : code.replace(/\n$/, "");
-        const proposal = this.review.create({ document, range: selection ?? whole, title: selection ? "Apply to the selection" : "Apply" });
+        // Into a selection the code is fitted (indentation, line endings); a whole file keeps its final newline.
+        const replacement = selection && editor ? fitCode(code, fitTargetFor(editor, selection))
+            : document.getText().endsWith("\n") === code.endsWith("\n") ? code
+                : document.getText().endsWith("\n") ? `${code}\n` : code.replace(/\n$/, "");
+        const proposal = this.review.create({ document, range: selection?.range ?? whole, title: selection ? "Apply to the selection" : "Apply" });
         proposal.replacement = replacement;
         await this.review.show(proposal);
         this.log.debug(`Chat: proposed a change to ${proposal.label}`);

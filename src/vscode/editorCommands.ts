@@ -10,7 +10,7 @@ import * as vscode from "vscode";
 import type { ChatService } from "../core/chat/service";
 import { COMMAND_MENU_ID, commandSpec, EDITOR_COMMANDS, supportsTypes, TYPE_STYLES, type EditorCommandKind, type EditorCommandSpec } from "../core/commands/definitions";
 import { extractCode, extractPartialCode } from "../core/commands/extract";
-import { fitCode, type FitTarget } from "../core/commands/fit";
+import { fitCode } from "../core/commands/fit";
 import { answerTokensFor, buildRewriteRequest, buildTestsRequest, explainMessage, type DiagnosticInfo, type RewriteKind } from "../core/commands/prompts";
 import { commandSampling, runCommandTurn, type CommandTurnResult } from "../core/commands/run";
 import { chooseTestFile, detectFramework, TEST_FILE_EXCLUDE, TEST_FILE_GLOB } from "../core/commands/testFile";
@@ -21,7 +21,7 @@ import { isCancelled } from "../engine/client";
 import type { AgentController } from "./agent/agentController";
 import type { CommandActivity } from "./commandActivity";
 import { reportError } from "./commands";
-import { codeTarget, diagnosticInfo, enclosingAll, enclosingTarget, problemsIn, selectionTarget, wholeFileTarget, type EditorTarget } from "./editorTarget";
+import { codeTarget, diagnosticInfo, enclosingAll, enclosingTarget, fitTargetFor, problemsIn, selectionTarget, wholeFileTarget, type EditorTarget } from "./editorTarget";
 import type { EngineService } from "./engineService";
 import type { Proposal, ProposalReview } from "./proposalReview";
 import { getSettings } from "./settings";
@@ -142,7 +142,8 @@ export class EditorCommands implements vscode.Disposable {
             return { status: "cancelled" };
         }
         const extracted = extractCode(result.answer, { language: document.languageId });
-        if (!extracted) {
+        // An empty block would delete the code: never what these commands are for.
+        if (!extracted || extracted.code.trim() === "") {
             await this.deps.review.discard(proposal);
             return this.noCode(spec, result);
         }
@@ -445,19 +446,6 @@ async function askInstruction(thinkingDefault: boolean): Promise<{ instruction: 
         });
         input.show();
     });
-}
-
-function fitTargetFor(editor: vscode.TextEditor, target: EditorTarget): FitTarget {
-    const { document, range } = target;
-    const tabSize = typeof editor.options.tabSize === "number" ? editor.options.tabSize : 4;
-    const insertSpaces = typeof editor.options.insertSpaces === "boolean" ? editor.options.insertSpaces : true;
-    return {
-        original: document.getText(range),
-        eol: document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n",
-        indent: { insertSpaces, tabSize },
-        wholeLines: target.wholeLines,
-        lineIndent: /^\s*/.exec(document.lineAt(range.start.line).text)?.[0] ?? ""
-    };
 }
 
 /** How a JS/TS test file imports its source: a relative path without the extension. */

@@ -5,6 +5,7 @@
  */
 import * as vscode from "vscode";
 import { enclosingBlock, enclosingSymbol, withLeadingComments, type LineSpan, type SymbolKindName, type SymbolLike } from "../core/commands/enclosing";
+import type { FitTarget } from "../core/commands/fit";
 import type { CodeTarget, DiagnosticInfo } from "../core/commands/prompts";
 
 export interface EditorTarget {
@@ -144,4 +145,18 @@ function kindName(kind: vscode.SymbolKind): SymbolKindName {
         case vscode.SymbolKind.Constant: return "variable";
         default: return "other";
     }
+}
+
+/** How code must look to replace the target in this editor: its line endings, its indentation. */
+export function fitTargetFor(editor: vscode.TextEditor, target: EditorTarget): FitTarget {
+    const { document, range } = target;
+    const tabSize = typeof editor.options.tabSize === "number" ? editor.options.tabSize : 4;
+    const insertSpaces = typeof editor.options.insertSpaces === "boolean" ? editor.options.insertSpaces : true;
+    return {
+        original: document.getText(range),
+        eol: document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n",
+        indent: { insertSpaces, tabSize },
+        wholeLines: target.wholeLines,
+        lineIndent: /^\s*/.exec(document.lineAt(range.start.line).text)?.[0] ?? ""
+    };
 }

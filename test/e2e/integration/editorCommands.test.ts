@@ -5,6 +5,8 @@
  * review (whatever the random model writes, nothing changes until it is accepted, and no thinking lands in the code).
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import * as vscode from "vscode";
 import { EDITOR_COMMANDS } from "../../../src/core/commands/definitions";
 import { useTinyModel } from "./extension";
@@ -19,7 +21,7 @@ const SOURCE = [
 
 describe("editor commands in the extension host", function () {
     this.timeout(120_000);
-    const api = useTinyModel({ thinking: { document: "off" }, thoughtBudgetTokens: { document: 4 } });
+    const api = useTinyModel({ thinking: { document: "off" }, "chat.maxTokens": 256 });
     let document: vscode.TextDocument;
     let diagnostics: vscode.DiagnosticCollection;
 
@@ -84,5 +86,41 @@ describe("editor commands in the extension host", function () {
         assert.ok(!review.pending().includes(proposal));
         assert.equal(await proposal.decided, "rejected");
         assert.equal(document.getText(), SOURCE);
+    });
+
+    it("Explain Selection answers in the chat on the real engine, with the code attached", async () => {
+        const { editorCommands, chat } = api();
+        await chat.newChat();
+        await vscode.window.showTextDocument(document);
+        const outcome = await editorCommands.run("explain", { range: new vscode.Range(0, 0, 3, 1), thinking: false });
+        assert.equal(outcome.status, "answered", JSON.stringify(outcome));
+        const exchange = chat.current.exchanges.at(-1)!;
+        assert.match(exchange.user.text, /^Explain this code from `[^`]+` \(lines 1–4\): what it does/);
+        assert.deepEqual(exchange.user.attachments.map(({ kind, range, language }) => ({ kind, range, language })),
+            [{ kind: "selection", range: { startLine: 1, endLine: 4 }, language: "typescript" }]);
+        assert.equal(exchange.user.attachments[0]!.text, document.getText(new vscode.Range(0, 0, 3, 1)));
+        assert.equal(exchange.answer?.status, "done", exchange.answer?.error);
+        // The random-weight model may end at once; what matters is that the engine read the question and the code.
+        assert.ok(exchange.answer!.stats!.promptTokens > 80, `${exchange.answer!.stats!.promptTokens} prompt tokens`);
+        await chat.newChat();
+    });
+
+    it("Generate Tests proposes a test file through the agent's review on the real engine, writing nothing", async () => {
+        const { editorCommands, agent } = api();
+        const folder = vscode.workspace.workspaceFolders![0]!.uri;
+        const source = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, "stats.py"));
+        await vscode.window.showTextDocument(source);
+        const range = new vscode.Range(0, 0, 1, 37);
+        let outcome = await editorCommands.run("tests", { range, thinking: false });
+        for (let attempt = 0; attempt < 4 && outcome.status !== "proposed"; attempt++) outcome = await editorCommands.run("tests", { range, thinking: false });
+        assert.equal(outcome.status, "proposed", JSON.stringify(outcome));
+        const pending = agent.session.pending();
+        const proposal = pending.find((candidate) => candidate.path === "test_stats.py");
+        assert.ok(proposal, `no proposal for test_stats.py among ${pending.map((candidate) => candidate.path).join(", ")}`);
+        assert.equal(proposal.kind, "create");
+        await agent.reject("all");
+        assert.equal(agent.session.pending().length, 0);
+        assert.equal(fs.existsSync(path.join(folder.fsPath, "test_stats.py")), false, "nothing was written");
+        await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
     });
 });

@@ -48,6 +48,21 @@ const FIX_REASONING = "The return statement names reslt, which does not exist; t
     "Returning result is the smallest correct fix, and nothing else needs to change in this function.";
 const DOC_REASONING = "The add method pushes one item; a short doc comment with both parameters is enough.";
 
+const CART_TEST = [
+    "import { describe, expect, it } from \"vitest\";",
+    "import { Cart } from \"./cart\";",
+    "",
+    "describe(\"Cart\", () => {",
+    "    it(\"totals the prices\", () => {",
+    "        const cart = new Cart();",
+    "        cart.add(\"pen\", 2);",
+    "        cart.add(\"ink\", 3);",
+    "        expect(cart.total()).toBe(5);",
+    "    });",
+    "});",
+    ""
+].join("\n");
+
 const responses: ScriptedResponse[] = [
     {
         // Documentation, thinking off (its default): the model drops the method's indentation and adds a prose line.
@@ -68,6 +83,12 @@ const responses: ScriptedResponse[] = [
         tokenDelayMs: 40,
         text: `${DOC_REASONING}\n</think>\n\n\`\`\`typescript\n    /** Adds an item to the cart. */\n` +
             "    add(name: string, price: number): void {\n        this.items.push({ name, price });\n    }\n```"
+    },
+    {
+        // Generate Tests, thinking on (its default): a new file beside the source, in the project's framework.
+        match: "Write unit tests for this code with vitest\\. Import the code under test from \\x60\\./cart\\x60\\. " +
+            `They go in a new file, \\x60src/cart\\.test\\.ts\\x60\\.[\\s\\S]*${THINKING_ON}`,
+        text: `One test of total over two items covers the class.\n</think>\n\n\`\`\`typescript\n${CART_TEST}\`\`\``
     }
 ];
 
@@ -131,6 +152,7 @@ describe("editor commands (UI)", function () {
         fs.mkdirSync(path.join(workspace, "src"), { recursive: true });
         fs.writeFileSync(path.join(workspace, "src", "cart.ts"), CART);
         fs.writeFileSync(path.join(workspace, "src", "discount.ts"), DISCOUNT);
+        fs.writeFileSync(path.join(workspace, "package.json"), JSON.stringify({ name: "shop", private: true, devDependencies: { vitest: "^2.0.0" } }));
         fs.writeFileSync(path.join(workspace, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022" }, include: ["src"] }));
         const script: EngineScript = { tokenDelayMs: 2, loadDelayMs: 100, responses };
         fs.writeFileSync(path.join(dir, "script.json"), JSON.stringify(script));
@@ -228,5 +250,20 @@ describe("editor commands (UI)", function () {
         await workbench.page.locator(".part.panel .monaco-editor .view-lines", { hasText: "a short doc comment with both parameters" }).first()
             .waitFor({ timeout: 20_000 });
         await workbench.screenshot(`${title} 2 thinking output`);
+    });
+
+    it("Generate Tests proposes a new test file through the agent's review; Accept creates it", async () => {
+        const workbench = session.workbench;
+        await openFile(workbench, "cart.ts");
+        await goTo(workbench, 1, 14);
+        await workbench.runCommand("Qwen Local: Generate Tests");
+        await workbench.notification(/Generate Tests: Qwen proposes a new file, src\/cart\.test\.ts\./).waitFor({ timeout: 60_000 });
+        await workbench.waitForStatusBarText("qwenLocal.agentChanges", /^\$\(git-compare\) Qwen: 1 change$/, 30_000);
+        await workbench.screenshot("commands tests review");
+        assert.equal(fs.existsSync(path.join(workspace, "src", "cart.test.ts")), false, "nothing written before accepting");
+        await clickNotificationButton(workbench, /Generate Tests: Qwen proposes a new file/, "Accept");
+        await waitFor("src/cart.test.ts", () => fs.existsSync(path.join(workspace, "src", "cart.test.ts")) ? read("src/cart.test.ts") : "",
+            (text) => text === CART_TEST, 30_000);
+        await workbench.screenshot("commands tests accepted");
     });
 });

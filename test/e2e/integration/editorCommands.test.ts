@@ -9,6 +9,8 @@ import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
 import { EDITOR_COMMANDS } from "../../../src/core/commands/definitions";
+import type { EditorCommandArgs, EditorCommandOutcome } from "../../../src/vscode/editorCommands";
+import type { Proposal } from "../../../src/vscode/proposalReview";
 import { useTinyModel } from "./extension";
 
 const SOURCE = [
@@ -68,23 +70,71 @@ describe("editor commands in the extension host", function () {
         assert.ok(!onSelection.some((action) => action.title === "Fix with Qwen Local"), "no problem in lines 1–2");
     });
 
-    it("Add Documentation runs on the real engine into the diff review, and changes nothing until accepted", async () => {
-        const { editorCommands, review } = api();
-        const range = new vscode.Range(0, 0, 3, 1);
-        // The random-weight model may write nothing usable; a few tries find an answer with code in it.
-        let outcome = await editorCommands.run("document", { range });
-        for (let attempt = 0; attempt < 4 && outcome.status !== "proposed"; attempt++) outcome = await editorCommands.run("document", { range });
-        assert.equal(outcome.status, "proposed", JSON.stringify(outcome));
-        const proposal = outcome.status === "proposed" ? outcome.proposal : undefined;
-        assert.ok(proposal);
-        assert.ok(review.pending().includes(proposal));
-        assert.equal(proposal.original, document.getText(range));
-        assert.ok(proposal.text.startsWith(proposal.prefix) && proposal.text.endsWith(proposal.suffix));
-        assert.ok(!/<think>|<\/think>|<\|im_end\|>/.test(proposal.replacement));
-        assert.equal(document.getText(), SOURCE, "the file is untouched while the proposal waits");
-        await review.reject(proposal.uri);
-        assert.ok(!review.pending().includes(proposal));
-        assert.equal(await proposal.decided, "rejected");
+    /** Whole-line ranges around the problem (line 3), to vary the prompt between tries. */
+    const RANGES = [new vscode.Range(0, 0, 3, 1), new vscode.Range(1, 0, 2, 17), new vscode.Range(0, 0, 2, 17), new vscode.Range(1, 0, 3, 1)];
+
+    /**
+     * Runs a rewrite until the random model proposes something (it may write no code, or no change). Its output
+     * hardly varies for one prompt, so the range (and an edit's instruction) changes between tries.
+     */
+    async function propose(kind: "document" | "simplify" | "types" | "fix" | "edit", args: EditorCommandArgs = {}): Promise<Proposal> {
+        const { editorCommands } = api();
+        let outcome: EditorCommandOutcome | undefined;
+        for (let attempt = 0; attempt < 12 && outcome?.status !== "proposed"; attempt++) {
+            await vscode.window.showTextDocument(document);
+            const instruction = kind === "edit" ? `Use a ternary${".".repeat(1 + Math.floor(attempt / RANGES.length))}` : undefined;
+            outcome = await editorCommands.run(kind, { ...args, range: RANGES[attempt % RANGES.length], thinking: false, instruction });
+        }
+        assert.equal(outcome?.status, "proposed", JSON.stringify(outcome));
+        assert.ok(outcome.status === "proposed" && outcome.proposal);
+        return outcome.proposal;
+    }
+
+    for (const kind of ["document", "simplify", "types", "fix", "edit"] as const) {
+        it(`${kind} runs on the real engine into the diff review, and changes nothing until accepted`, async () => {
+            const { review } = api();
+            const proposal = await propose(kind);
+            assert.ok(review.pending().includes(proposal));
+            assert.equal(proposal.original, document.getText(proposal.range));
+            assert.ok(RANGES.some((range) => range.isEqual(proposal.range)));
+            assert.ok(proposal.text.startsWith(proposal.prefix) && proposal.text.endsWith(proposal.suffix));
+            assert.ok(!/<think>|<\/think>|<\|im_end\|>/.test(proposal.replacement));
+            assert.equal(document.getText(), SOURCE, "the file is untouched while the proposal waits");
+            await review.reject(proposal.uri);
+            assert.ok(!review.pending().includes(proposal));
+            assert.equal(await proposal.decided, "rejected");
+            assert.equal(document.getText(), SOURCE);
+        });
+    }
+
+    it("a proposal whose code changed meanwhile is not applied and stays open; edits elsewhere are fine", async () => {
+        const { review } = api();
+        const insert = async (at: vscode.Position, text: string) => {
+            const edit = new vscode.WorkspaceEdit();
+            edit.insert(document.uri, at, text);
+            assert.ok(await vscode.workspace.applyEdit(edit));
+        };
+        const first = await propose("document");
+        // An edit inside the code the proposal replaces: Accept refuses, and loses nothing.
+        await insert(new vscode.Position(1, 4), "/* mine */ ");
+        await review.accept(first.uri);
+        assert.ok(review.pending().includes(first), "the proposal stays open");
+        assert.ok(document.getText().includes("/* mine */ const result"), "the user's edit is kept");
+        await review.reject(first.uri);
+        await vscode.window.showTextDocument(document);
+        await vscode.commands.executeCommand("undo");
+        assert.equal(document.getText(), SOURCE);
+
+        // An edit above the code: Accept finds the code where it moved, and one undo takes the change back.
+        const second = await propose("document");
+        await insert(new vscode.Position(0, 0), "// header\n");
+        await review.accept(second.uri);
+        assert.ok(!review.pending().includes(second));
+        assert.equal(document.getText(), `// header\n${second.text}`, "the code replaced where it moved to");
+        await vscode.window.showTextDocument(document);
+        await vscode.commands.executeCommand("undo");
+        assert.equal(document.getText(), `// header\n${SOURCE}`, "one undo step");
+        await vscode.commands.executeCommand("undo");
         assert.equal(document.getText(), SOURCE);
     });
 

@@ -85,6 +85,20 @@ const responses: ScriptedResponse[] = [
             "    add(name: string, price: number): void {\n        this.items.push({ name, price });\n    }\n```"
     },
     {
+        // Edit with Instruction from Ctrl+I, thinking turned on with the input's button (the default is off).
+        match: `Rewrite the code as follows: return the total in cents[\\s\\S]*${THINKING_ON}`,
+        tokenDelayMs: 20,
+        text: "Multiply by 100 and round.\n</think>\n\n```typescript\n    total(): number {\n" +
+            "        return Math.round(this.items.reduce((sum, item) => sum + item.price, 0) * 100);\n    }\n```"
+    },
+    {
+        // Simplify, slow: cancelled while it writes.
+        match: `Simplify and refactor this code[\\s\\S]*${THINKING_OFF}`,
+        tokenDelayMs: 250,
+        text: "```typescript\n    total(): number {\n        let sum = 0;\n        for (const item of this.items) sum += item.price;\n" +
+            "        return sum;\n    }\n```"
+    },
+    {
         // Generate Tests, thinking on (its default): a new file beside the source, in the project's framework.
         match: "Write unit tests for this code with vitest\\. Import the code under test from \\x60\\./cart\\x60\\. " +
             `They go in a new file, \\x60src/cart\\.test\\.ts\\x60\\.[\\s\\S]*${THINKING_ON}`,
@@ -265,5 +279,49 @@ describe("editor commands (UI)", function () {
         await waitFor("src/cart.test.ts", () => fs.existsSync(path.join(workspace, "src", "cart.test.ts")) ? read("src/cart.test.ts") : "",
             (text) => text === CART_TEST, 30_000);
         await workbench.screenshot("commands tests accepted");
+    });
+
+    it("Edit with Instruction from Ctrl+I, thinking on once with the input's button; Reject from the diff's title bar", async () => {
+        const workbench = session.workbench;
+        const before = read("src/cart.ts");
+        await openFile(workbench, "cart.ts");
+        await goTo(workbench, 9, 9);
+        const status = await workbench.recordStatusBar("qwenLocal.commandActivity");
+        await workbench.page.keyboard.press("Control+I");
+        const input = workbench.page.locator(".quick-input-widget");
+        await input.locator(".quick-input-title", { hasText: /^Edit with Qwen$/ }).waitFor({ timeout: 20_000 });
+        await input.locator(".quick-input-titlebar .action-label[aria-label^='Thinking off for this edit']").click();
+        await input.locator(".quick-input-title", { hasText: "Edit with Qwen (thinking)" }).waitFor({ timeout: 5000 });
+        await workbench.screenshot("commands edit input");
+        await workbench.fillQuickInput("return the total in cents");
+
+        await diffTab(workbench, "cart.ts ↔ Qwen: Edit Selection with Instruction…");
+        await workbench.notification(/Edit Selection with Instruction…: accept the change to src\/cart\.ts\?/).waitFor({ timeout: 60_000 });
+        const texts = await status.texts();
+        assert.ok(texts.some((text) => /Edit Selection with Instruction… · thinking/.test(text)), texts.join(" | "));
+        await workbench.screenshot("commands edit diff");
+        const reject = workbench.page.locator(".editor-actions [aria-label^='Reject Proposed Change']").first();
+        await reject.click();
+        await workbench.page.locator(".tabs-container .tab", { hasText: "Qwen: Edit Selection" }).first().waitFor({ state: "detached", timeout: 20_000 });
+        await workbench.page.waitForTimeout(500);
+        assert.equal(read("src/cart.ts"), before);
+        assert.ok(!(await workbench.page.locator(".tabs-container .tab.dirty").count()), "no unsaved change either");
+    });
+
+    it("Cancel stops a command: the diff closes and the file is unchanged", async () => {
+        const workbench = session.workbench;
+        const before = read("src/cart.ts");
+        await openFile(workbench, "cart.ts");
+        await goTo(workbench, 9, 9);
+        await workbench.runCommand("Qwen Local: Simplify / Refactor Selection");
+        await diffTab(workbench, "cart.ts ↔ Qwen: Simplify / Refactor Selection");
+        const progress = workbench.notification(/Qwen: Simplify \/ Refactor Selection/);
+        await progress.waitFor({ timeout: 30_000 });
+        await workbench.screenshot("commands cancel streaming");
+        await progress.locator(".monaco-button", { hasText: "Cancel" }).first().click();
+        await workbench.page.locator(".tabs-container .tab", { hasText: "Qwen: Simplify" }).first().waitFor({ state: "detached", timeout: 20_000 });
+        await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.commandActivity']").waitFor({ state: "hidden", timeout: 10_000 });
+        assert.equal(await workbench.notification(/Simplify \/ Refactor Selection: accept/).count(), 0);
+        assert.equal(read("src/cart.ts"), before);
     });
 });

@@ -82,6 +82,7 @@ async function showStatusMenu(deps: Deps): Promise<void> {
             label: suggestions ? "$(circle-slash) Disable Inline Suggestions" : "$(lightbulb) Enable Inline Suggestions",
             command: COMMANDS.toggleInlineSuggestions
         },
+        { label: "$(sparkle) Commands…", description: "explain, edit, document, fix, tests… on the selection", command: "qwenLocal.commandMenu" },
         { label: "$(comment) Ask the Model…", command: COMMANDS.ask },
         { label: "$(output) Show Log", command: COMMANDS.showLog },
         { label: "$(debug-restart) Restart Engine", command: COMMANDS.restartEngine }

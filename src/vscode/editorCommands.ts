@@ -205,10 +205,27 @@ export class EditorCommands implements vscode.Disposable {
         });
         let outcome = "done";
         try {
-            await chat.send(explainMessage(subject), [{
-                kind: "selection", path: subject.path, language: subject.languageId,
-                range: { startLine: subject.startLine, endLine: subject.endLine }, text: subject.code
-            }], thinking);
+            // The answer streams into the chat panel; the notification gives the same Cancel as the panel's Stop.
+            await vscode.window.withProgress({
+                location: vscode.ProgressLocation.Notification,
+                title: `Qwen: ${spec.title}${thinking ? " (thinking)" : ""}`,
+                cancellable: true
+            }, async (progress, token) => {
+                const cancel = token.onCancellationRequested(() => {
+                    outcome = "cancelled";
+                    chat.stop();
+                });
+                const ticker = setInterval(() => progress.report({ message: `${run.describe()} in the chat panel` }), 1000);
+                try {
+                    await chat.send(explainMessage(subject), [{
+                        kind: "selection", path: subject.path, language: subject.languageId,
+                        range: { startLine: subject.startLine, endLine: subject.endLine }, text: subject.code
+                    }], thinking);
+                } finally {
+                    clearInterval(ticker);
+                    cancel.dispose();
+                }
+            });
         } catch (error) {
             outcome = `failed: ${errorMessage(error)}`;
             throw error;

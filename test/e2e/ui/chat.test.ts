@@ -278,12 +278,12 @@ describe("the chat panel (UI)", function () {
         const { view } = await chat();
         const { page } = session.workbench;
         await view.locator("#thread .code-apply").first().click();
-        const diff = page.locator(".tabs-container .tab", { hasText: "Qwen's proposal" }).first();
+        const diff = page.locator(".tabs-container .tab", { hasText: "format.ts ↔ Qwen: Apply" }).first();
         await diff.waitFor({ timeout: 30_000 });
         await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 20_000 });
-        await session.workbench.notification("Apply Qwen's proposed change to src/format.ts?").waitFor({ timeout: 20_000 });
+        await session.workbench.notification("Apply: accept the change to src/format.ts?").waitFor({ timeout: 20_000 });
         await session.workbench.screenshot(`${this.test!.fullTitle()} 1 diff`);
-        await session.workbench.notification("Apply Qwen's proposed change").locator(".monaco-button", { hasText: "Accept" }).first().click();
+        await session.workbench.notification("Apply: accept the change").locator(".monaco-button", { hasText: "Accept" }).first().click();
         await diff.waitFor({ state: "detached", timeout: 20_000 });
         await page.locator(".monaco-editor .view-lines", { hasText: "export const answer: number = 42;" }).first().waitFor({ timeout: 20_000 });
         // One undoable edit, not saved: save it, as a person would (an unsaved file would also hold up the reload).

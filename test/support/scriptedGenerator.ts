@@ -1,14 +1,37 @@
 import type { ChatGenerator } from "../../src/core/qwen35/chatTurn";
-import type { GenerateParams, GenerateResult } from "../../src/engine/protocol";
+import type { GenerateParams, GenerateResult, PromptSegment } from "../../src/engine/protocol";
 
-/** A generator that streams scripted texts (one per call) word by word, honouring the abort signal. */
-export function scripted(outputs: string[]): ChatGenerator & { calls: GenerateParams[] } {
+export interface ScriptedGenerator extends ChatGenerator {
+    /** Every request, in order. */
+    calls: GenerateParams[];
+    /** Each request's prompt segments. */
+    prompts: PromptSegment[][];
+}
+
+export interface ScriptedOptions {
+    /** Pause between streamed pieces (0: a microtask). */
+    delayMs?: number;
+    /** Throw when a call has no scripted output (else it generates nothing). */
+    strict?: boolean;
+}
+
+/**
+ * A generator that streams scripted texts (one per call; a function gets the prompt's text) word by word, honouring
+ * the abort signal and the token limit.
+ */
+export function scripted(outputs: (string | ((prompt: string) => string))[], options: ScriptedOptions = {}): ScriptedGenerator {
     const calls: GenerateParams[] = [];
+    const prompts: PromptSegment[][] = [];
     return {
         calls,
+        prompts,
         async generate(params, { signal, onChunk }): Promise<GenerateResult> {
             calls.push(params);
-            const text = outputs[calls.length - 1] ?? "";
+            const segments = params.prompt.kind === "segments" ? params.prompt.segments : [];
+            prompts.push(segments);
+            const script = outputs[calls.length - 1];
+            if (script === undefined && options.strict) throw new Error(`no scripted output for call ${calls.length}`);
+            const text = typeof script === "function" ? script(segments.map((segment) => segment.text).join("")) : script ?? "";
             let sent = "";
             let generated = 0;
             let stopReason: GenerateResult["stopReason"] = "eos";
@@ -18,7 +41,7 @@ export function scripted(outputs: string[]): ChatGenerator & { calls: GeneratePa
                 sent += piece;
                 generated++;
                 onChunk?.({ text: piece, tokens: 1 });
-                await Promise.resolve();
+                await (options.delayMs ? new Promise((resolve) => setTimeout(resolve, options.delayMs)) : Promise.resolve());
             }
             return {
                 text: sent, stopReason,

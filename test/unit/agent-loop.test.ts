@@ -7,8 +7,8 @@ import type { ApprovalAnswer, ApprovalRequest } from "../../src/core/agent/appro
 import type { AgentEvent } from "../../src/core/agent/events";
 import { AgentSession, type AgentSettings } from "../../src/core/agent/session";
 import type { ChatGenerator } from "../../src/core/qwen35/chatTurn";
-import type { GenerateParams, GenerateResult, PromptSegment } from "../../src/engine/protocol";
 import { tempWorkspace, type TempWorkspace } from "../support/agentWorkspace";
+import { scripted, type ScriptedGenerator } from "../support/scriptedGenerator";
 
 /** The native call format, as the model writes it. */
 function call(name: string, args: Record<string, string | number | boolean>): string {
@@ -16,43 +16,9 @@ function call(name: string, args: Record<string, string | number | boolean>): st
     return `<tool_call>\n<function=${name}>\n${params}</function>\n</tool_call>`;
 }
 
-interface ScriptedEngine extends ChatGenerator {
-    prompts: PromptSegment[][];
-    params: GenerateParams[];
-}
-
-/** Streams one scripted output per generate() call, word by word, honouring the abort signal. */
-function scriptedEngine(outputs: (string | ((prompt: string) => string))[], delayMs = 0): ScriptedEngine {
-    const prompts: PromptSegment[][] = [];
-    const params: GenerateParams[] = [];
-    return {
-        prompts,
-        params,
-        async generate(request, { signal, onChunk }): Promise<GenerateResult> {
-            params.push(request);
-            const segments = request.prompt.kind === "segments" ? request.prompt.segments : [];
-            prompts.push(segments);
-            const script = outputs[prompts.length - 1];
-            if (script === undefined) throw new Error(`no scripted output for round ${prompts.length}`);
-            const text = typeof script === "function" ? script(segments.map((s) => s.text).join("")) : script;
-            let sent = "";
-            let generated = 0;
-            let stopReason: GenerateResult["stopReason"] = "eos";
-            for (const piece of text.match(/\S+\s*|\s+/g) ?? []) {
-                if (signal?.aborted) { stopReason = "cancelled"; break; }
-                if (generated >= request.maxTokens) { stopReason = "maxTokens"; break; }
-                sent += piece;
-                generated++;
-                onChunk?.({ text: piece, tokens: 1 });
-                await new Promise((resolve) => setTimeout(resolve, delayMs));
-            }
-            return {
-                text: sent, stopReason,
-                timings: { promptTokens: 10, evaluatedTokens: 10, generatedTokens: generated, timeToFirstTokenMs: 1, totalMs: 2, tokensPerSecond: 100 }
-            };
-        }
-    };
-}
+/** The agent's rounds are scripted strictly: a round past the script is a test error. */
+const scriptedEngine = (outputs: (string | ((prompt: string) => string))[], delayMs = 0): ScriptedGenerator =>
+    scripted(outputs, { delayMs, strict: true });
 
 const settings = (overrides: Partial<AgentSettings> = {}): AgentSettings =>
     ({ thinking: true, thoughtBudgetTokens: 1000, maxRounds: 10, autoApprove: [], ...overrides });
@@ -153,8 +119,8 @@ describe("agent loop (scripted model)", () => {
         assert.match(lastPrompt, /You are Qwen Local's coding agent/);
         assert.match(lastPrompt, /<\|im_start\|>assistant\n<think>\nThe user wants a rename\./, "the first turn is replayed with its reasoning");
         assert.match(lastPrompt, /<\|im_start\|>user\n<tool_response>\nProposed 1 replacement in src\/price\.ts/);
-        assert.equal(engine.params[0]!.sequence, "chat");
-        assert.deepEqual(engine.params[0]!.stop, ["<|im_end|>"]);
+        assert.equal(engine.calls[0]!.sequence, "chat");
+        assert.deepEqual(engine.calls[0]!.stop, ["<|im_end|>"]);
     });
 
     it("sends malformed and invalid calls back to the model as errors, without running them", async () => {

@@ -202,6 +202,13 @@ export class Workbench {
         return this.page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
     }
 
+    /** Clicks a button of the notification toast that shows `text`, once it shows. */
+    async clickNotificationButton(text: string | RegExp, label: string, timeoutMs = 60_000): Promise<void> {
+        const toast = this.notification(text);
+        await toast.waitFor({ timeout: timeoutMs });
+        await toast.locator(".monaco-button", { hasText: label }).first().click();
+    }
+
     /** Saves `.artifacts/e2e/<name>.png` and returns its path. Waits briefly so fading toasts are captured. */
     async screenshot(name: string, settleMs = 600): Promise<string> {
         const file = screenshotPath(name);

@@ -9,10 +9,9 @@
 import assert from "node:assert/strict";
 import type { FrameLocator } from "playwright-core";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import type { EngineScript, ScriptedResponse } from "../../../src/engine/scriptedBackend";
-import { ensureTinyModel } from "../../support/tinyModel";
+import type { ScriptedResponse } from "../../../src/engine/scriptedBackend";
+import { scriptedWorkspace, waitFor, type ScriptedWorkspace } from "../support/scripted";
 import { repoRoot } from "../support/paths";
 import { useWorkbench, type SessionOptions } from "../support/session";
 import type { Workbench } from "../support/workbench";
@@ -76,20 +75,8 @@ const untrustedTurns: ScriptedResponse[] = [
     { match: endsWith("Restricted Mode[^\\n]*"), text: "</think>\n\nThis workspace is in Restricted Mode, so I cannot change README.md." }
 ];
 
-async function prepare(options: SessionOptions, responses: ScriptedResponse[]): Promise<{ dir: string; workspace: string }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-agent-ui-"));
-    const workspace = path.join(dir, "shop");
-    fs.cpSync(fixture, workspace, { recursive: true });
-    const script: EngineScript = { tokenDelayMs: 2, loadDelayMs: 100, responses };
-    fs.writeFileSync(path.join(dir, "script.json"), JSON.stringify(script));
-    options.folder = workspace;
-    Object.assign(options.env!, { QWEN_LOCAL_SCRIPTED_ENGINE: path.join(dir, "script.json") });
-    Object.assign(options.settings!, {
-        "qwenLocal.model": await ensureTinyModel(),
-        "qwenLocal.threads": 1,
-        "qwenLocal.contextSize": 16384
-    });
-    return { dir, workspace };
+function prepare(options: SessionOptions, responses: ScriptedResponse[]): Promise<ScriptedWorkspace> {
+    return scriptedWorkspace(options, responses, { fixture });
 }
 
 async function askAgent(workbench: Workbench, task: string): Promise<void> {
@@ -105,12 +92,6 @@ async function clickDialogButton(workbench: Workbench, label: string | RegExp, t
     await button.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
 }
 
-async function clickNotificationButton(workbench: Workbench, text: RegExp, label: string): Promise<void> {
-    const toast = workbench.notification(text);
-    await toast.waitFor({ timeout: 60_000 });
-    await toast.locator(".monaco-button", { hasText: label }).first().click();
-}
-
 /** The file rows of the multi-file diff editor: the label of each entry's header. */
 async function multiDiffFiles(workbench: Workbench): Promise<string[]> {
     return await workbench.page.evaluate(`(() => {
@@ -120,17 +101,6 @@ async function multiDiffFiles(workbench: Workbench): Promise<string[]> {
         const entries = [...editor.querySelectorAll(".multiDiffEntry")];
         return entries.map((entry) => (entry.querySelector(".header .label-name") || entry.querySelector(".label-name"))?.textContent.trim() ?? "?");
     })()`) as string[];
-}
-
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last = await read();
-    while (!done(last)) {
-        if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        last = await read();
-    }
-    return last;
 }
 
 describe("the agent (UI)", function () {
@@ -174,7 +144,7 @@ describe("the agent (UI)", function () {
         await workbench.screenshot(`${title} 2 review`);
         assert.deepEqual(Object.fromEntries(FILES.map((file) => [file, read(file)])), originals, "nothing written before accepting");
 
-        await clickNotificationButton(workbench, /Qwen proposes changes to 3 files/, "Accept All");
+        await workbench.clickNotificationButton(/Qwen proposes changes to 3 files/, "Accept All");
         await waitFor("the files on disk", async () => FILES.map(read).join("\n"), (text) => !/formatPrice/.test(text), 30_000);
         assert.match(read("src/price.ts"), /^export function formatAmount\(value: number/);
         assert.match(read("src/cart.ts"), /import \{ formatAmount \} from "\.\/price";[\s\S]*return formatAmount\(total\);/);

@@ -12,10 +12,9 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import type { EngineScript, ScriptedResponse } from "../../../src/engine/scriptedBackend";
-import { ensureTinyModel } from "../../support/tinyModel";
+import type { ScriptedResponse } from "../../../src/engine/scriptedBackend";
+import { scriptedWorkspace, waitFor } from "../support/scripted";
 import { useWorkbench, type SessionOptions } from "../support/session";
 import type { Workbench } from "../support/workbench";
 
@@ -106,17 +105,6 @@ const responses: ScriptedResponse[] = [
     }
 ];
 
-async function waitFor<T>(what: string, read: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last = await read();
-    while (!done(last)) {
-        if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        last = await read();
-    }
-    return last;
-}
-
 async function openFile(workbench: Workbench, name: string): Promise<void> {
     await workbench.page.keyboard.press("Control+P");
     await workbench.fillQuickInput(name);
@@ -134,12 +122,6 @@ async function goTo(workbench: Workbench, line: number, column = 1): Promise<voi
 async function save(workbench: Workbench): Promise<void> {
     await workbench.page.waitForTimeout(300);
     await workbench.page.keyboard.press("Control+S");
-}
-
-async function clickNotificationButton(workbench: Workbench, text: RegExp, label: string): Promise<void> {
-    const toast = workbench.notification(text);
-    await toast.waitFor({ timeout: 60_000 });
-    await toast.locator(".monaco-button", { hasText: label }).first().click();
 }
 
 async function diffTab(workbench: Workbench, title: string): Promise<void> {
@@ -161,18 +143,14 @@ describe("editor commands (UI)", function () {
     const read = (file: string) => fs.readFileSync(path.join(workspace, file), "utf8");
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-commands-ui-"));
-        workspace = path.join(dir, "shop");
-        fs.mkdirSync(path.join(workspace, "src"), { recursive: true });
-        fs.writeFileSync(path.join(workspace, "src", "cart.ts"), CART);
-        fs.writeFileSync(path.join(workspace, "src", "discount.ts"), DISCOUNT);
-        fs.writeFileSync(path.join(workspace, "package.json"), JSON.stringify({ name: "shop", private: true, devDependencies: { vitest: "^2.0.0" } }));
-        fs.writeFileSync(path.join(workspace, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022" }, include: ["src"] }));
-        const script: EngineScript = { tokenDelayMs: 2, loadDelayMs: 100, responses };
-        fs.writeFileSync(path.join(dir, "script.json"), JSON.stringify(script));
-        options.folder = workspace;
-        Object.assign(options.env!, { QWEN_LOCAL_SCRIPTED_ENGINE: path.join(dir, "script.json") });
-        Object.assign(options.settings!, { "qwenLocal.model": await ensureTinyModel(), "qwenLocal.threads": 1, "qwenLocal.contextSize": 16384 });
+        ({ dir, workspace } = await scriptedWorkspace(options, responses, {
+            files: {
+                "src/cart.ts": CART,
+                "src/discount.ts": DISCOUNT,
+                "package.json": JSON.stringify({ name: "shop", private: true, devDependencies: { vitest: "^2.0.0" } }),
+                "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, target: "ES2022" }, include: ["src"] })
+            }
+        }));
     });
 
     const session = useWorkbench(options);
@@ -195,7 +173,7 @@ describe("editor commands (UI)", function () {
         await workbench.screenshot(`${title} 1 diff`);
         assert.equal(read("src/cart.ts"), CART, "nothing changes before accepting");
 
-        await clickNotificationButton(workbench, /Add Documentation: accept the change/, "Accept");
+        await workbench.clickNotificationButton(/Add Documentation: accept the change/, "Accept");
         await save(workbench);
         const documented = CART.replace("    total(): number {",
             "    /**\n     * The sum of the prices of the items in the cart.\n     */\n    total(): number {");
@@ -231,7 +209,7 @@ describe("editor commands (UI)", function () {
         assert.ok(texts.some((text) => /Fix Problems · writing · \d+ lines? \(thought \d+ s\)/.test(text)), texts.join(" | "));
         await workbench.screenshot(`${title} 3 diff`);
 
-        await clickNotificationButton(workbench, /Fix Problems: accept the change/, "Accept");
+        await workbench.clickNotificationButton(/Fix Problems: accept the change/, "Accept");
         await save(workbench);
         await waitFor("src/discount.ts after Accept", () => read("src/discount.ts"), (text) => text === DISCOUNT.replace("return reslt;", "return result;"), 30_000);
         assert.ok(!read("src/discount.ts").includes("smallest correct fix"), "the thinking is not in the code");
@@ -253,7 +231,7 @@ describe("editor commands (UI)", function () {
         assert.ok(texts.some((text) => /Qwen: Add Documentation · thinking · \d+ s/.test(text)), texts.join(" | "));
         await workbench.screenshot(`${title} 1 diff`);
 
-        await clickNotificationButton(workbench, /Add Documentation: accept the change/, "Accept");
+        await workbench.clickNotificationButton(/Add Documentation: accept the change/, "Accept");
         await save(workbench);
         const documented = CART.replace("    add(name: string, price: number): void {", "    /** Adds an item to the cart. */\n    add(name: string, price: number): void {");
         await waitFor("src/cart.ts after Accept", () => read("src/cart.ts"), (text) => text === documented, 30_000);
@@ -275,7 +253,7 @@ describe("editor commands (UI)", function () {
         await workbench.waitForStatusBarText("qwenLocal.agentChanges", /^\$\(git-compare\) Qwen: 1 change$/, 30_000);
         await workbench.screenshot("commands tests review");
         assert.equal(fs.existsSync(path.join(workspace, "src", "cart.test.ts")), false, "nothing written before accepting");
-        await clickNotificationButton(workbench, /Generate Tests: Qwen proposes a new file/, "Accept");
+        await workbench.clickNotificationButton(/Generate Tests: Qwen proposes a new file/, "Accept");
         await waitFor("src/cart.test.ts", () => fs.existsSync(path.join(workspace, "src", "cart.test.ts")) ? read("src/cart.test.ts") : "",
             (text) => text === CART_TEST, 30_000);
         await workbench.screenshot("commands tests accepted");

@@ -36,8 +36,10 @@ export class ActivityRun {
                 return `starting · ${this.seconds} s`;
             case "thinking":
                 return `thinking · ${this.seconds} s`;
-            case "writing":
-                return `writing · ${this.lines} line${this.lines === 1 ? "" : "s"}${this.thoughtSeconds !== undefined ? ` (thought ${this.thoughtSeconds} s)` : ""}`;
+            case "writing": {
+                const thought = this.thoughtSeconds !== undefined ? ` (thought ${this.thoughtSeconds} s)` : "";
+                return this.lines === 0 ? `answering${thought}` : `writing · ${this.lines} line${this.lines === 1 ? "" : "s"}${thought}`;
+            }
         }
     }
 

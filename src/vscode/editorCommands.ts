@@ -12,10 +12,11 @@ import { COMMAND_MENU_ID, commandSpec, EDITOR_COMMANDS, supportsTypes, TYPE_STYL
 import { extractCode, extractPartialCode } from "../core/commands/extract";
 import { fitCode } from "../core/commands/fit";
 import { answerTokensFor, buildRewriteRequest, buildTestsRequest, explainMessage, type DiagnosticInfo, type RewriteKind } from "../core/commands/prompts";
-import { commandSampling, runCommandTurn, type CommandTurnResult } from "../core/commands/run";
+import { commandSampling, planCommandTokens, runCommandTurn, type CommandTurnResult } from "../core/commands/run";
 import { chooseTestFile, detectFramework, TEST_FILE_EXCLUDE, TEST_FILE_GLOB } from "../core/commands/testFile";
 import { errorMessage, type Logger } from "../core/log";
 import { thinkingFor } from "../core/settings";
+import { buildChatPromptSegments } from "../core/qwen35/chatPrompt";
 import type { ChatRequest } from "../core/qwen35/types";
 import { isCancelled } from "../engine/client";
 import type { AgentController } from "./agent/agentController";
@@ -52,6 +53,9 @@ export type EditorCommandOutcome =
     | { status: "proposed"; proposal?: Proposal }
     | { status: "answered" }
     | { status: "nothing" | "cancelled" | "failed"; message?: string };
+
+/** A command that cannot run as asked, for a reason the user can fix (not an engine failure). */
+class CommandRefused extends Error {}
 
 const HIGHLIGHT = vscode.window.createTextEditorDecorationType({
     backgroundColor: new vscode.ThemeColor("editor.rangeHighlightBackground"),
@@ -92,6 +96,10 @@ export class EditorCommands implements vscode.Disposable {
             return await this.rewrite(spec, kind, editor, args);
         } catch (error) {
             if (isCancelled(error)) return { status: "cancelled" };
+            if (error instanceof CommandRefused) {
+                void vscode.window.showWarningMessage(error.message);
+                return { status: "failed", message: error.message };
+            }
             await reportError(this.deps, `${spec.title} failed`, error);
             return { status: "failed", message: errorMessage(error) };
         }
@@ -305,8 +313,17 @@ export class EditorCommands implements vscode.Disposable {
                 const ticker = setInterval(() => progress.report({ message: run.describe() }), 1000);
                 progress.report({ message: run.describe() });
                 try {
-                    const result = await runCommandTurn(this.deps.engine.client, {
-                        request, thinking, thoughtBudgetTokens, answerTokens,
+                    const client = this.deps.engine.client;
+                    const segments = buildChatPromptSegments({ ...request, enable_thinking: thinking, add_generation_prompt: true });
+                    const promptTokens = (await client.tokenize({ kind: "segments", segments }, controller.signal)).length;
+                    const contextSize = client.modelInfo?.contextSize ?? settings.contextSize;
+                    const plan = planCommandTokens(contextSize, promptTokens, { answerTokens, thinking, thoughtBudgetTokens });
+                    if (!plan) {
+                        throw new CommandRefused(`${spec.title}: the code and the file around it (${promptTokens} tokens) leave no room for an answer ` +
+                            `in the model's context of ${contextSize} tokens. Select less code, or raise qwenLocal.contextSize.`);
+                    }
+                    const result = await runCommandTurn(client, {
+                        request, thinking, ...plan,
                         sampling: commandSampling(thinking, { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] }),
                         signal: controller.signal,
                         onThinking: (text) => run.think(text),

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { EDITOR_COMMANDS, COMMAND_MENU_ID, supportsTypes } from "../../src/core/commands/definitions";
 import { answerTokensFor, buildRewriteRequest, buildTestsRequest, CONTEXT_BEFORE_CHARS, explainMessage, fenced, type CodeTarget, type RewriteKind } from "../../src/core/commands/prompts";
-import { answerText, commandSampling, runCommandTurn } from "../../src/core/commands/run";
+import { answerText, commandSampling, planCommandTokens, runCommandTurn } from "../../src/core/commands/run";
 import { buildChatPromptSegments } from "../../src/core/qwen35/chatPrompt";
 import { THINKING_TASKS } from "../../src/core/settings";
 import type { ChatRequest } from "../../src/core/qwen35/types";
@@ -143,6 +143,21 @@ describe("editor command turns", () => {
     it("the answer is what follows the thinking, blank lines before it dropped", () => {
         assert.equal(answerText("<think>\nhm\n</think>\n\n  \n\tcode\n<|im_end|>junk"), "\tcode\n");
         assert.equal(answerText("<think>\nstill thinking"), undefined);
+    });
+
+    it("fit the answer and the thinking into the context left after the prompt, the thinking budget shrinking first", () => {
+        assert.deepEqual(planCommandTokens(32_768, 2000, { answerTokens: 4000, thinking: false }), { answerTokens: 4000 });
+        assert.deepEqual(planCommandTokens(4096, 2000, { answerTokens: 4000, thinking: false }), { answerTokens: 2095 });
+        assert.equal(planCommandTokens(4096, 3900, { answerTokens: 4000, thinking: false }), undefined, "not even a short answer fits");
+        assert.deepEqual(planCommandTokens(4096, 3900, { answerTokens: 100, thinking: false }), { answerTokens: 100 }, "a short answer that fits");
+        assert.deepEqual(planCommandTokens(32_768, 2000, { answerTokens: 4000, thinking: true, thoughtBudgetTokens: 4096 }),
+            { answerTokens: 4000, thoughtBudgetTokens: 4096 });
+        // 16384 - 2000 - 1 = 14383 left: the answer keeps its 4000, the unlimited thinking gets the rest less the grace.
+        assert.deepEqual(planCommandTokens(16_384, 2000, { answerTokens: 4000, thinking: true }), { answerTokens: 4000, thoughtBudgetTokens: 14383 - 4000 - 48 });
+        // 2095 left: the budget shrinks to its minimum before the answer does.
+        assert.deepEqual(planCommandTokens(4096, 2000, { answerTokens: 4000, thinking: true, thoughtBudgetTokens: 4096 }),
+            { answerTokens: 2095 - 32 - 48, thoughtBudgetTokens: 32 });
+        assert.equal(planCommandTokens(4096, 3800, { answerTokens: 4000, thinking: true, thoughtBudgetTokens: 4096 }), undefined);
     });
 
     it("without thinking a rewrite drops the presence penalty unless the user set one", () => {

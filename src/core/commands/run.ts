@@ -35,6 +35,32 @@ export interface CommandTurnResult {
 
 /** Thinking without a budget still stops: at this many reasoning tokens the turn's token limit ends it. */
 const UNBUDGETED_THINKING_TOKENS = 16_384;
+/** The shortest answer worth starting, and the least thinking worth having. */
+const MIN_ANSWER_TOKENS = 256;
+const MIN_THOUGHT_TOKENS = 32;
+
+export interface TokenPlan {
+    answerTokens: number;
+    /** With thinking: always a number here, so that thinking fits the context too. */
+    thoughtBudgetTokens?: number;
+}
+
+/**
+ * Fits a command's answer (and thinking) into the context left after its prompt: the answer keeps its tokens where
+ * it can, the thinking budget shrinks first. Undefined when not even a short answer fits.
+ */
+export function planCommandTokens(contextSize: number, promptTokens: number, wanted: { answerTokens: number; thinking: boolean; thoughtBudgetTokens?: number }):
+    TokenPlan | undefined {
+    const room = contextSize - promptTokens - 1;
+    const minimum = Math.min(wanted.answerTokens, MIN_ANSWER_TOKENS);
+    if (!wanted.thinking) return room >= minimum ? { answerTokens: Math.min(wanted.answerTokens, room) } : undefined;
+    const budgetWanted = wanted.thoughtBudgetTokens ?? UNBUDGETED_THINKING_TOKENS;
+    let answerTokens = Math.min(wanted.answerTokens, room - MIN_THOUGHT_TOKENS - THOUGHT_BUDGET_GRACE_TOKENS);
+    if (answerTokens < minimum) return undefined;
+    const thoughtBudgetTokens = Math.min(budgetWanted, room - answerTokens - THOUGHT_BUDGET_GRACE_TOKENS);
+    answerTokens = Math.min(wanted.answerTokens, room - thoughtBudgetTokens - THOUGHT_BUDGET_GRACE_TOKENS);
+    return { answerTokens, thoughtBudgetTokens };
+}
 
 export async function runCommandTurn(engine: ChatGenerator, options: CommandTurnOptions): Promise<CommandTurnResult> {
     let reasoning = "";

@@ -138,6 +138,21 @@ describe("editor commands in the extension host", function () {
         assert.equal(document.getText(), SOURCE);
     });
 
+    it("code too large for the context is refused with a clear message, before anything is proposed", async () => {
+        const { editorCommands, review } = api();
+        const big = await vscode.workspace.openTextDocument({
+            language: "typescript",
+            content: Array.from({ length: 400 }, (_, index) => `export const value${index} = ${index} * 2; // a line of the big file`).join("\n")
+        });
+        await vscode.window.showTextDocument(big);
+        const pendingBefore = review.pending().length;
+        const outcome = await editorCommands.run("document", { range: new vscode.Range(0, 0, big.lineCount - 1, 0), thinking: false });
+        assert.equal(outcome.status, "failed");
+        assert.match(outcome.status === "failed" ? outcome.message ?? "" : "", /leave no room for an answer in the model's context of 2048 tokens\. Select less code, or raise qwenLocal\.contextSize\./);
+        assert.equal(review.pending().length, pendingBefore);
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    });
+
     it("Explain Selection answers in the chat on the real engine, with the code attached", async () => {
         const { editorCommands, chat } = api();
         await chat.newChat();

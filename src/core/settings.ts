@@ -192,8 +192,8 @@ export const SETTINGS = {
         additionalProperties: false,
         description: "Whether the model thinks (reasons before it answers) for each task: `on` or `off`. Thinking is slower but " +
             "better where reasoning pays (explaining, fixing, tests, the agent); off answers at once. Inline suggestions never think. " +
-            "Every command also has a one-off opposite: “Qwen Local: Commands…” lists both, and holding Alt in the editor's " +
-            "context menu shows them. The thinking text is shown in the chat panel or the “Qwen Local: Thinking” output, never in your code.",
+            "Every command also has a one-off opposite: “Qwen Local: Commands…” (also in the editor's context menu) lists both, " +
+            "and a keybinding can pass `{ \"thinking\": true }` or `false` as its args. The thinking text is shown in the chat panel or the “Qwen Local: Thinking” output, never in your code.",
         order: 25
     },
     thoughtBudgetTokens: {

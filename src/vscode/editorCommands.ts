@@ -1,7 +1,7 @@
 /**
  * The editor commands — Explain Selection, Edit Selection with Instruction…, Add Documentation, Simplify / Refactor,
- * Add Types, Generate Tests, Fix Problems — from the palette, the editor's context menu (Alt: thinking the other way,
- * this once), keybindings (with `{ "thinking": true|false }` as args) and the lightbulb ("Fix with Qwen Local",
+ * Add Types, Generate Tests, Fix Problems — from the palette, the editor's context menu, "Qwen Local: Commands…" (which also
+ * lists each with thinking the other way, this once), keybindings (with `{ "thinking": true|false }` as args) and the lightbulb ("Fix with Qwen Local",
  * "Edit with Qwen Local…"). Each works on the selection or the function around the cursor, shows progress with
  * Cancel and its thinking in the status bar, and proposes its result for review: rewrites as a diff of the code they
  * replace, tests through the agent's edit review, explanations in the chat panel.

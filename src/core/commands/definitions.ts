@@ -11,7 +11,7 @@ export interface EditorCommandSpec {
     kind: EditorCommandKind & ThinkingTask;
     /** The VS Code command id. */
     id: string;
-    /** The same command with thinking the other way round, this once (the editor context menu's Alt variant). */
+    /** The same command with thinking the other way round, this once (from "Qwen Local: Commands…"). */
     oppositeId: string;
     title: string;
     /** A line for the "Qwen Local: Commands…" quick pick. */

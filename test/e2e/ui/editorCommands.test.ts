@@ -302,4 +302,24 @@ describe("editor commands (UI)", function () {
         assert.equal(await workbench.notification(/Simplify \/ Refactor Selection: accept/).count(), 0);
         assert.equal(read("src/cart.ts"), before);
     });
+
+    it("the editor's right-click menu has a Qwen Local submenu with the commands", async () => {
+        const workbench = session.workbench;
+        const { page } = workbench;
+        await openFile(workbench, "cart.ts");
+        await goTo(workbench, 9, 9);
+        await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ button: "right" });
+        const submenu = page.locator(".monaco-menu .action-item", { hasText: /^Qwen Local$/ }).first();
+        await submenu.waitFor({ timeout: 10_000 });
+        await submenu.hover();
+        const labels = () => page.locator(".monaco-menu .monaco-submenu .action-label").allInnerTexts();
+        await waitFor("the submenu", labels, (texts) => texts.includes("Add Documentation"), 10_000);
+        const shown = await labels();
+        for (const title of ["Explain Selection", "Edit Selection with Instruction…", "Add Documentation", "Simplify / Refactor Selection",
+            "Add Types", "Fix Problems", "Generate Tests", "Commands…"]) {
+            assert.ok(shown.includes(title), `${title} missing from ${shown.join(", ")}`);
+        }
+        await workbench.screenshot("commands context menu");
+        for (let i = 0; i < 3 && await page.locator(".monaco-menu").count() > 0; i++) await page.keyboard.press("Escape");
+    });
 });

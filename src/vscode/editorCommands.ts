@@ -135,7 +135,9 @@ export class EditorCommands implements vscode.Disposable {
         const code = document.getText(target.range);
         const request = buildRewriteRequest({ kind, target: codeTarget(target), instruction, diagnostics }, thinking);
         const fit = fitTargetFor(editor, target);
-        const proposal = this.deps.review.create({ document, range: target.range, title: spec.title });
+        // Closing the streaming diff stops the command, as Cancel does.
+        const closed = new AbortController();
+        const proposal = this.deps.review.create({ document, range: target.range, title: spec.title, onClosedWhileStreaming: () => closed.abort() });
         let shown: Promise<void> | undefined;
         const result = await this.generate(spec, editor, target, request, thinking, thoughtBudgetTokens, answerTokensFor(code, kind), (soFar) => {
             const partial = extractPartialCode(soFar, { language: document.languageId });
@@ -143,7 +145,7 @@ export class EditorCommands implements vscode.Disposable {
             this.deps.review.update(proposal, fitCode(partial, fit));
             shown ??= this.deps.review.show(proposal);
             return partial.split("\n").length;
-        });
+        }, closed.signal);
         await shown;
         if (!result) {
             await this.deps.review.discard(proposal);
@@ -296,7 +298,8 @@ export class EditorCommands implements vscode.Disposable {
      * is highlighted meanwhile. `onAnswer` returns how many lines are written so far. Undefined when cancelled.
      */
     private async generate(spec: EditorCommandSpec, editor: vscode.TextEditor, target: EditorTarget, request: ChatRequest, thinking: boolean,
-        thoughtBudgetTokens: number | undefined, answerTokens: number, onAnswer: (soFar: string) => number): Promise<CommandTurnResult | undefined> {
+        thoughtBudgetTokens: number | undefined, answerTokens: number, onAnswer: (soFar: string) => number, stop?: AbortSignal):
+        Promise<CommandTurnResult | undefined> {
         const settings = getSettings();
         const subject = `${vscode.workspace.asRelativePath(editor.document.uri, false)}:${target.range.start.line + 1}`;
         const run = this.deps.activity.start(spec.title, thinking, subject);
@@ -310,6 +313,7 @@ export class EditorCommands implements vscode.Disposable {
             }, async (progress, token) => {
                 const controller = new AbortController();
                 const cancel = token.onCancellationRequested(() => controller.abort());
+                stop?.addEventListener("abort", () => controller.abort(), { once: true });
                 const ticker = setInterval(() => progress.report({ message: run.describe() }), 1000);
                 progress.report({ message: run.describe() });
                 try {

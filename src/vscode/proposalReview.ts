@@ -27,6 +27,8 @@ export interface ProposalInit {
     title: string;
     /** The replacement so far ("" until the answer starts: the diff then shows the code removed). */
     replacement?: string;
+    /** The diff was closed before the proposal was finished (the command stops). */
+    onClosedWhileStreaming?: () => void;
 }
 
 export class Proposal {
@@ -44,6 +46,7 @@ export class Proposal {
     /** Still streaming: it cannot be accepted yet. */
     streaming = true;
     readonly decided: Promise<ProposalOutcome>;
+    readonly onClosedWhileStreaming?: () => void;
     resolve!: (outcome: ProposalOutcome) => void;
 
     constructor(id: number, init: ProposalInit) {
@@ -60,6 +63,7 @@ export class Proposal {
         this.prefix = text.slice(0, document.offsetAt(range.start));
         this.suffix = text.slice(document.offsetAt(range.end));
         this.replacement = init.replacement ?? "";
+        this.onClosedWhileStreaming = init.onClosedWhileStreaming;
         this.decided = new Promise((resolve) => { this.resolve = resolve; });
     }
 
@@ -89,7 +93,8 @@ export class ProposalReview implements vscode.TextDocumentContentProvider, vscod
                 for (const tab of event.closed) {
                     if (!(tab.input instanceof vscode.TabInputTextDiff)) continue;
                     const proposal = this.proposals.get(tab.input.modified.toString());
-                    if (proposal && !proposal.streaming) this.forget(proposal, "closed");
+                    if (proposal?.streaming) proposal.onClosedWhileStreaming?.();
+                    else if (proposal) this.forget(proposal, "closed");
                 }
             })
         );

@@ -98,6 +98,13 @@ const responses: ScriptedResponse[] = [
             "        return sum;\n    }\n```"
     },
     {
+        // Simplify again, slow: its diff is closed while it writes.
+        match: `Simplify and refactor this code[\\s\\S]*${THINKING_OFF}`,
+        tokenDelayMs: 250,
+        text: "```typescript\n    total(): number {\n        let sum = 0;\n        for (const item of this.items) sum += item.price;\n" +
+            "        return sum;\n    }\n```"
+    },
+    {
         // Generate Tests, thinking on (its default): a new file beside the source, in the project's framework.
         match: "Write unit tests for this code with vitest\\. Import the code under test from \\x60\\./cart\\x60\\. " +
             `They go in a new file, \\x60src/cart\\.test\\.ts\\x60\\.[\\s\\S]*${THINKING_ON}`,
@@ -300,6 +307,23 @@ describe("editor commands (UI)", function () {
         await workbench.page.locator(".tabs-container .tab", { hasText: "Qwen: Simplify" }).first().waitFor({ state: "detached", timeout: 20_000 });
         await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.commandActivity']").waitFor({ state: "hidden", timeout: 10_000 });
         assert.equal(await workbench.notification(/Simplify \/ Refactor Selection: accept/).count(), 0);
+        assert.equal(read("src/cart.ts"), before);
+    });
+
+    it("closing the diff while the command writes stops it, as Cancel does", async () => {
+        const workbench = session.workbench;
+        const before = read("src/cart.ts");
+        await openFile(workbench, "cart.ts");
+        await goTo(workbench, 9, 9);
+        await workbench.runCommand("Qwen Local: Simplify / Refactor Selection");
+        await diffTab(workbench, "cart.ts ↔ Qwen: Simplify / Refactor Selection");
+        await workbench.page.locator(".tabs-container .tab.active", { hasText: "Qwen: Simplify" }).locator(".tab-actions .action-label").first().click();
+        // The answer would take about 6 s more: the command ends well before, and nothing is proposed after.
+        await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.commandActivity']").waitFor({ state: "hidden", timeout: 2500 });
+        await workbench.notification(/Qwen: Simplify \/ Refactor Selection/).waitFor({ state: "hidden", timeout: 2500 });
+        await workbench.page.waitForTimeout(7000);
+        assert.equal(await workbench.notification(/Simplify \/ Refactor Selection: accept/).count(), 0);
+        assert.equal(await workbench.page.locator(".tabs-container .tab", { hasText: "Qwen: Simplify" }).count(), 0);
         assert.equal(read("src/cart.ts"), before);
     });
 

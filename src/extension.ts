@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
     context.subscriptions.push(review, activity);
     const chat = registerChat({ context, engine, logger, agent, review });
     context.subscriptions.push(...chat.disposables);
-    const editorCommands = new EditorCommands({ engine, logger, channel, agent, chat: chat.service, review, activity });
+    const editorCommands = new EditorCommands({ engine, logger, channel, agent, chat: chat.service, showChat: chat.showChat, review, activity });
     context.subscriptions.push(editorCommands);
 
     // Off the activation path: a cheap, offline look for the model file, for the status bar.

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import * as vscode from "vscode";
 import type { AgentEvent } from "../core/agent/events";
-import type { ChatViewState, ContextView, EngineView, FromWebview, ToWebview } from "../core/chat/protocol";
+import type { ChatViewState, ContextView, EngineView, FromWebview, PanelCommand, ToWebview } from "../core/chat/protocol";
 import { isFromWebview, isSafeLink } from "../core/chat/protocol";
 import { ChatError, ChatService, type ChatConfig } from "../core/chat/service";
 import { answerReserve } from "../core/chat/trimming";
@@ -50,7 +50,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
     private view?: vscode.WebviewView;
     /** Whether the webview's script has asked for the state (it reloads each time the view is shown). */
     private webviewReady = false;
-    private pendingCommand?: "showHistory" | "focusInput";
+    private pendingCommand?: PanelCommand;
     private readonly disposables: vscode.Disposable[] = [];
     /** The current agent session's events, replayed to the webview when it (re)loads. */
     private agentEvents: AgentEvent[] = [];
@@ -106,7 +106,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
     }
 
     /** Brings the view up and runs a webview command (history, focus). */
-    async command(command: "showHistory" | "focusInput"): Promise<void> {
+    async command(command: PanelCommand): Promise<void> {
         if (this.view?.visible && this.webviewReady) {
             this.view.show(false);
             this.post({ type: "command", command });
@@ -305,7 +305,14 @@ export interface ChatDeps {
 }
 
 /** Builds the chat (service, view, context, code actions, commands); everything returned is to be disposed. */
-export function registerChat({ context, engine, logger, agent, review }: ChatDeps): { service: ChatService; disposables: vscode.Disposable[] } {
+export interface Chat {
+    service: ChatService;
+    /** Brings up the panel in Chat mode (an answer is about to stream into it). */
+    showChat(): Promise<void>;
+    disposables: vscode.Disposable[];
+}
+
+export function registerChat({ context, engine, logger, agent, review }: ChatDeps): Chat {
     const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, "no-workspace");
     const store = new FileChatStore(path.join(storage.fsPath, "chats"), logger);
     const service = new ChatService({
@@ -336,5 +343,5 @@ export function registerChat({ context, engine, logger, agent, review }: ChatDep
         vscode.commands.registerCommand(CHAT_COMMANDS.acceptProposal, (uri?: vscode.Uri) => review.accept(uri)),
         vscode.commands.registerCommand(CHAT_COMMANDS.rejectProposal, (uri?: vscode.Uri) => review.reject(uri))
     ];
-    return { service, disposables };
+    return { service, showChat: () => provider.command("showChat"), disposables };
 }

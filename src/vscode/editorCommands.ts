@@ -33,6 +33,8 @@ export interface EditorCommandsDeps {
     channel: vscode.LogOutputChannel;
     agent: AgentController;
     chat: ChatService;
+    /** Brings up the chat panel in Chat mode. */
+    showChat: () => Promise<void>;
     review: ProposalReview;
     activity: CommandActivity;
 }
@@ -207,7 +209,7 @@ export class EditorCommands implements vscode.Disposable {
         if (chat.busy) return this.nothing("The chat is still answering; stop it or wait, then explain again.");
         const { thinking } = thinkingFor(getSettings(), "explain", args.thinking);
         const subject = codeTarget(target);
-        await vscode.commands.executeCommand("qwenLocal.openChat");
+        await this.deps.showChat();
         const run = this.deps.activity.start(spec.title, thinking, `${subject.path}:${subject.startLine}`);
         const deltas = chat.onDelta((delta) => {
             if (delta.reasoning) run.think(delta.reasoning);

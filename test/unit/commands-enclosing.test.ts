@@ -46,6 +46,18 @@ describe("commands: what to work on without a selection", () => {
             assert.equal(enclosingSymbol(symbols, 21), undefined);
         });
 
+        it("passes over a one-line callback to the function that holds it, but takes a one-line function on its own", () => {
+            // TypeScript's outline: method total() with a "reduce() callback" on its return line.
+            const withCallback: SymbolLike[] = [{ kind: "class", startLine: 0, endLine: 12, children: [
+                { kind: "method", startLine: 8, endLine: 10, children: [{ kind: "function", startLine: 9, endLine: 9 }] },
+                { kind: "method", startLine: 11, endLine: 11 }
+            ] }, { kind: "variable", startLine: 14, endLine: 14 }, { kind: "function", startLine: 15, endLine: 15 }];
+            assert.deepEqual(enclosingSymbol(withCallback, 9), span(8, 10));
+            assert.deepEqual(enclosingSymbol(withCallback, 11), span(11, 11), "a one-line method rather than its class");
+            assert.deepEqual(enclosingSymbol(withCallback, 15), span(15, 15));
+            assert.equal(enclosingSymbol(withCallback, 14), undefined, "a one-line variable is not a function");
+        });
+
         it("returns a plain span", () => {
             const found = enclosingSymbol([method], 4)!;
             assert.notEqual(found, method);

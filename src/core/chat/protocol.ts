@@ -101,12 +101,15 @@ export interface ChatDelta {
     thinkingMs?: number;
 }
 
+/** What the extension asks the panel to show: the chat list, the input, or the chat (leaving Agent mode). */
+export type PanelCommand = "showHistory" | "focusInput" | "showChat";
+
 export type ToWebview =
     | { type: "state"; state: ChatViewState }
     | { type: "context"; context: ContextView }
     | { type: "engine"; engine: EngineView }
     | ({ type: "delta" } & ChatDelta)
-    | { type: "command"; command: "showHistory" | "focusInput" }
+    | { type: "command"; command: PanelCommand }
     /** The agent session's events so far (on load, and when a new session starts): replaces what the panel shows. */
     | { type: "agentLog"; events: AgentEvent[] }
     /** One more event of the agent session (text and thinking are deltas). */
@@ -197,7 +200,7 @@ const toWebview = union({
         requestId: isString, exchangeId: isString, reasoning: optional(isString), content: optional(isString),
         reasoningTokens: isNumber, thinkingMs: optional(isNumber)
     },
-    command: { command: oneOf("showHistory", "focusInput") },
+    command: { command: oneOf("showHistory", "focusInput", "showChat") },
     agentLog: { events: arrayOf(isAgentEvent) },
     agentEvent: { event: isAgentEvent }
 });

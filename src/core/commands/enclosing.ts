@@ -27,6 +27,9 @@ const CLASS_KINDS: ReadonlySet<SymbolKindName> = new Set(["class", "interface", 
  */
 export function enclosingSymbol(symbols: readonly SymbolLike[], line: number): LineSpan | undefined {
     let functionLike: { symbol: SymbolLike; depth: number } | undefined;
+    // One-line functions are mostly callbacks inside a larger function (TypeScript lists "reduce() callback"):
+    // the function that holds them is what a command should work on.
+    let oneLineFunction: { symbol: SymbolLike; depth: number } | undefined;
     let classLike: { symbol: SymbolLike; depth: number } | undefined;
     const inner = (found: { symbol: SymbolLike; depth: number } | undefined, symbol: SymbolLike, depth: number) => {
         if (!found) return true;
@@ -38,14 +41,16 @@ export function enclosingSymbol(symbols: readonly SymbolLike[], line: number): L
         for (const symbol of list) {
             if (symbol.startLine <= line && line <= symbol.endLine) {
                 const isFunction = FUNCTION_KINDS.has(symbol.kind) || (symbol.kind === "variable" && symbol.endLine > symbol.startLine);
-                if (isFunction && inner(functionLike, symbol, depth)) functionLike = { symbol, depth };
+                const oneLine = symbol.endLine === symbol.startLine;
+                if (isFunction && !oneLine && inner(functionLike, symbol, depth)) functionLike = { symbol, depth };
+                if (isFunction && oneLine && inner(oneLineFunction, symbol, depth)) oneLineFunction = { symbol, depth };
                 if (CLASS_KINDS.has(symbol.kind) && inner(classLike, symbol, depth)) classLike = { symbol, depth };
             }
             if (symbol.children) visit(symbol.children, depth + 1);
         }
     };
     visit(symbols, 0);
-    const found = (functionLike ?? classLike)?.symbol;
+    const found = (functionLike ?? oneLineFunction ?? classLike)?.symbol;
     return found ? { startLine: found.startLine, endLine: found.endLine } : undefined;
 }
 

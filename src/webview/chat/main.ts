@@ -271,6 +271,15 @@ function receive(message: ToWebview): void {
                 saveUiState();
                 renderHistory();
                 if (ui.historyOpen) historyPanel.querySelector<HTMLElement>("button")?.focus();
+            } else if (message.command === "showChat") {
+                // An editor command (Explain) answers in the chat: leave Agent mode and the list to show it.
+                ui.mode = "chat";
+                ui.historyOpen = false;
+                saveUiState();
+                renderHistory();
+                renderThread();
+                renderComposer();
+                scrollToBottom();
             } else {
                 input.focus();
             }

@@ -105,6 +105,12 @@ const responses: ScriptedResponse[] = [
             "        return sum;\n    }\n```"
     },
     {
+        // Explain, thinking on (its default), answered in the chat.
+        match: `Explain this code from \\x60src/cart\\.ts\\x60 \\(lines? [\\d–]+\\)[\\s\\S]*${THINKING_ON}`,
+        tokenDelayMs: 20,
+        text: "The method folds the items into one number.\n</think>\n\nIt **adds up** the price of every item in the cart, starting from 0."
+    },
+    {
         // Generate Tests, thinking on (its default): a new file beside the source, in the project's framework.
         match: "Write unit tests for this code with vitest\\. Import the code under test from \\x60\\./cart\\x60\\. " +
             `They go in a new file, \\x60src/cart\\.test\\.ts\\x60\\.[\\s\\S]*${THINKING_ON}`,
@@ -325,6 +331,29 @@ describe("editor commands (UI)", function () {
         assert.equal(await workbench.notification(/Simplify \/ Refactor Selection: accept/).count(), 0);
         assert.equal(await workbench.page.locator(".tabs-container .tab", { hasText: "Qwen: Simplify" }).count(), 0);
         assert.equal(read("src/cart.ts"), before);
+    });
+
+    it("Explain Selection answers in the chat panel, leaving its Agent mode, with the thinking shown there", async () => {
+        const workbench = session.workbench;
+        await workbench.runCommand("Qwen Local: Open Chat");
+        const view = await workbench.webview("#agent-toggle", 60_000);
+        await view.locator("#agent-toggle").click();
+        await view.locator("#agent-toggle[aria-pressed='true']").waitFor({ timeout: 10_000 });
+        await openFile(workbench, "cart.ts");
+        await goTo(workbench, 10, 9);
+        // Nothing selected (a cursor move clears what an earlier step left selected).
+        await workbench.page.keyboard.press("ArrowRight");
+        await workbench.page.keyboard.press("ArrowLeft");
+        const status = await workbench.recordStatusBar("qwenLocal.commandActivity");
+        await workbench.runCommand("Qwen Local: Explain Selection");
+        const answer = view.locator("#thread article.assistant").last();
+        await answer.locator(".answer-body", { hasText: "adds up the price of every item" }).waitFor({ timeout: 60_000 });
+        await view.locator("#agent-toggle[aria-pressed='false']").waitFor({ timeout: 10_000 });
+        assert.match(await view.locator("#thread .user-text").last().innerText(), /^Explain this code from `src\/cart\.ts` \(lines \d+–\d+\)/, "nothing selected: the method around the cursor");
+        assert.match(await answer.textContent() ?? "", /The method folds the items into one number\./, "the thinking is in the panel (collapsed)");
+        const texts = await status.texts();
+        assert.ok(texts.some((text) => /Qwen: Explain Selection · thinking/.test(text)), texts.join(" | "));
+        await workbench.screenshot("commands explain");
     });
 
     it("the editor's right-click menu has a Qwen Local submenu with the commands", async () => {

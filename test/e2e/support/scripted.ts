@@ -18,7 +18,7 @@ export interface ScriptedWorkspace {
 
 /** Fills `options` (folder, env, settings) for a suite whose model answers come from `responses`. */
 export async function scriptedWorkspace(options: SessionOptions, responses: ScriptedResponse[],
-    content: { fixture: string } | { files: Record<string, string> }): Promise<ScriptedWorkspace> {
+    content: { fixture: string } | { files: Record<string, string> }, tuning: { tokenDelayMs?: number; contextSize?: number } = {}): Promise<ScriptedWorkspace> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-ui-"));
     const workspace = path.join(dir, "shop");
     if ("fixture" in content) fs.cpSync(content.fixture, workspace, { recursive: true });
@@ -28,7 +28,7 @@ export async function scriptedWorkspace(options: SessionOptions, responses: Scri
             fs.writeFileSync(path.join(workspace, file), text);
         }
     }
-    const script: EngineScript = { tokenDelayMs: 2, loadDelayMs: 100, responses };
+    const script: EngineScript = { tokenDelayMs: tuning.tokenDelayMs ?? 2, loadDelayMs: 100, responses };
     fs.writeFileSync(path.join(dir, "script.json"), JSON.stringify(script));
     options.folder = workspace;
     options.env = { ...options.env, QWEN_LOCAL_SCRIPTED_ENGINE: path.join(dir, "script.json") };
@@ -36,7 +36,7 @@ export async function scriptedWorkspace(options: SessionOptions, responses: Scri
         ...options.settings,
         "qwenLocal.model": await ensureTinyModel(),
         "qwenLocal.threads": 1,
-        "qwenLocal.contextSize": 16384
+        "qwenLocal.contextSize": tuning.contextSize ?? 16384
     };
     return { dir, workspace };
 }

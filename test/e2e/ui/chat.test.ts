@@ -6,12 +6,11 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Dialog, Frame, FrameLocator } from "playwright-core";
-import type { EngineScript, ScriptedResponse } from "../../../src/engine/scriptedBackend";
-import { ensureTinyModel } from "../../support/tinyModel";
+import type { ScriptedResponse } from "../../../src/engine/scriptedBackend";
 import { sampleWorkspace } from "../support/paths";
+import { scriptedWorkspace } from "../support/scripted";
 import { useWorkbench, type SessionOptions } from "../support/session";
 
 /** Matches a prompt whose last user message ends with `marker` (thinking on, off, or either). */
@@ -49,24 +48,11 @@ const responses: ScriptedResponse[] = [
 describe("the chat panel (UI)", function () {
     this.timeout(180_000);
     let scriptDir: string;
-    const settings: Record<string, unknown> = {};
-    const env: NodeJS.ProcessEnv = {};
-    const options: SessionOptions = { settings, env };
+    const options: SessionOptions = {};
 
     // Runs before the session's own hook: the model, the engine script and a workspace copy must exist when code-server starts.
     before(async () => {
-        scriptDir = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-chat-ui-"));
-        const script: EngineScript = { tokenDelayMs: 20, loadDelayMs: 100, responses };
-        fs.writeFileSync(path.join(scriptDir, "script.json"), JSON.stringify(script));
-        const workspace = path.join(scriptDir, "workspace");
-        fs.cpSync(sampleWorkspace, workspace, { recursive: true });
-        options.folder = workspace;
-        env.QWEN_LOCAL_SCRIPTED_ENGINE = path.join(scriptDir, "script.json");
-        Object.assign(settings, {
-            "qwenLocal.model": await ensureTinyModel(),
-            "qwenLocal.threads": 1,
-            "qwenLocal.contextSize": 4096
-        });
+        ({ dir: scriptDir } = await scriptedWorkspace(options, responses, { fixture: sampleWorkspace }, { tokenDelayMs: 20, contextSize: 4096 }));
     });
 
     const session = useWorkbench(options);

@@ -168,6 +168,17 @@ describe("editor commands (UI)", function () {
 
     const session = useWorkbench(options);
 
+    /** Runs the (slow, scripted) Simplify on total() and waits for its streaming diff; returns the file as it was. */
+    async function startSlowSimplify(): Promise<string> {
+        const workbench = session.workbench;
+        const before = read("src/cart.ts");
+        await openFile(workbench, "cart.ts");
+        await goTo(workbench, 9, 9);
+        await workbench.runCommand("Qwen Local: Simplify / Refactor Selection");
+        await diffTab(workbench, "cart.ts ↔ Qwen: Simplify / Refactor Selection");
+        return before;
+    }
+
     after(() => {
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -301,11 +312,7 @@ describe("editor commands (UI)", function () {
 
     it("Cancel stops a command: the diff closes and the file is unchanged", async () => {
         const workbench = session.workbench;
-        const before = read("src/cart.ts");
-        await openFile(workbench, "cart.ts");
-        await goTo(workbench, 9, 9);
-        await workbench.runCommand("Qwen Local: Simplify / Refactor Selection");
-        await diffTab(workbench, "cart.ts ↔ Qwen: Simplify / Refactor Selection");
+        const before = await startSlowSimplify();
         const progress = workbench.notification(/Qwen: Simplify \/ Refactor Selection/);
         await progress.waitFor({ timeout: 30_000 });
         await workbench.screenshot("commands cancel streaming");
@@ -318,11 +325,7 @@ describe("editor commands (UI)", function () {
 
     it("closing the diff while the command writes stops it, as Cancel does", async () => {
         const workbench = session.workbench;
-        const before = read("src/cart.ts");
-        await openFile(workbench, "cart.ts");
-        await goTo(workbench, 9, 9);
-        await workbench.runCommand("Qwen Local: Simplify / Refactor Selection");
-        await diffTab(workbench, "cart.ts ↔ Qwen: Simplify / Refactor Selection");
+        const before = await startSlowSimplify();
         await workbench.page.locator(".tabs-container .tab.active", { hasText: "Qwen: Simplify" }).locator(".tab-actions .action-label").first().click();
         // The answer would take about 6 s more: the command ends well before, and nothing is proposed after.
         await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.commandActivity']").waitFor({ state: "hidden", timeout: 2500 });

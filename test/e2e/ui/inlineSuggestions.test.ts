@@ -5,11 +5,8 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import type { EngineScript } from "../../../src/engine/scriptedBackend";
-import { ensureTinyModel } from "../../support/tinyModel";
 import { sampleWorkspace } from "../support/paths";
+import { scriptedWorkspace } from "../support/scripted";
 import { useWorkbench, type SessionOptions } from "../support/session";
 
 const TYPED = "// total of ";
@@ -18,39 +15,25 @@ const SUGGESTION = "every item in stock";
 describe("inline suggestions (UI)", function () {
     this.timeout(180_000);
     let scriptDir: string;
-    const settings: Record<string, unknown> = {};
-    const env: NodeJS.ProcessEnv = {};
-    const options: SessionOptions = { settings, env };
-
-    // Before the session's own hook: the model, the engine script and a workspace copy must exist when code-server starts.
-    before(async () => {
-        scriptDir = fs.mkdtempSync(path.join(os.tmpdir(), "qwen-inline-ui-"));
-        const script: EngineScript = {
-            tokenDelayMs: 5,
-            loadDelayMs: 100,
-            responses: [
-                // The FIM prompt whose prefix ends with what the test types (and the same place after a re-request).
-                { match: `${TYPED}<\\|fim_suffix\\|>`, text: SUGGESTION, repeat: true },
-                // Anywhere else: nothing to suggest.
-                { match: "<\\|fim_middle\\|>$", text: "", repeat: true }
-            ]
-        };
-        fs.writeFileSync(path.join(scriptDir, "script.json"), JSON.stringify(script));
-        const workspace = path.join(scriptDir, "workspace");
-        fs.cpSync(sampleWorkspace, workspace, { recursive: true });
-        options.folder = workspace;
-        env.QWEN_LOCAL_SCRIPTED_ENGINE = path.join(scriptDir, "script.json");
-        Object.assign(settings, {
-            "qwenLocal.model": await ensureTinyModel(),
-            "qwenLocal.threads": 1,
-            "qwenLocal.contextSize": 4096,
+    const options: SessionOptions = {
+        settings: {
             // With the suggest widget open, only ghost text that extends its selection shows (the provider stands
             // back then): keep word suggestions from popping up while the test types.
             "editor.quickSuggestions": { other: "off", comments: "off", strings: "off" },
             "editor.wordBasedSuggestions": "off",
             "editor.suggestOnTriggerCharacters": false,
             "editor.snippetSuggestions": "none"
-        });
+        }
+    };
+
+    // Before the session's own hook: the model, the engine script and a workspace copy must exist when code-server starts.
+    before(async () => {
+        ({ dir: scriptDir } = await scriptedWorkspace(options, [
+            // The FIM prompt whose prefix ends with what the test types (and the same place after a re-request).
+            { match: `${TYPED}<\\|fim_suffix\\|>`, text: SUGGESTION, repeat: true },
+            // Anywhere else: nothing to suggest.
+            { match: "<\\|fim_middle\\|>$", text: "", repeat: true }
+        ], { fixture: sampleWorkspace }, { tokenDelayMs: 5, contextSize: 4096 }));
     });
 
     const session = useWorkbench(options);

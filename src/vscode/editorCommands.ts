@@ -11,9 +11,12 @@ import type { ChatService } from "../core/chat/service";
 import { COMMAND_MENU_ID, commandSpec, EDITOR_COMMANDS, supportsTypes, TYPE_STYLES, type EditorCommandKind, type EditorCommandSpec } from "../core/commands/definitions";
 import { extractCode, extractPartialCode } from "../core/commands/extract";
 import { fitCode } from "../core/commands/fit";
-import { answerTokensFor, buildRewriteRequest, buildTestsRequest, explainMessage, type DiagnosticInfo, type RewriteKind } from "../core/commands/prompts";
+import {
+    answerTokensFor, buildRewriteRequest, buildTestsRequest, explainMessage, testsFileText, testsMode, type DiagnosticInfo, type RewriteKind
+} from "../core/commands/prompts";
 import { commandSampling, planCommandTokens, runCommandTurn, type CommandTurnResult } from "../core/commands/run";
 import { chooseTestFile, detectFramework, TEST_FILE_EXCLUDE, TEST_FILE_GLOB } from "../core/commands/testFile";
+import { ToolError } from "../core/agent/errors";
 import { errorMessage, type Logger } from "../core/log";
 import { thinkingFor } from "../core/settings";
 import { buildChatPromptSegments } from "../core/qwen35/chatPrompt";
@@ -93,12 +96,18 @@ export class EditorCommands implements vscode.Disposable {
         const editor = await this.editorFor(args.uri);
         if (!editor) return this.nothing("Open a file and select the code first.");
         try {
+            if (args.range && !editor.document.validateRange(args.range).isEqual(args.range)) {
+                throw new CommandRefused(`${spec.title}: lines ${args.range.start.line + 1}–${args.range.end.line + 1} are not in ` +
+                    `${vscode.workspace.asRelativePath(editor.document.uri, false)} (${editor.document.lineCount} lines); nothing was done.`);
+            }
             if (kind === "explain") return await this.explain(spec, editor, args);
             if (kind === "tests") return await this.tests(spec, editor, args);
             return await this.rewrite(spec, kind, editor, args);
         } catch (error) {
             if (isCancelled(error)) return { status: "cancelled" };
-            if (error instanceof CommandRefused) {
+            // Refusals and the edit review's own checks (a path outside the workspace, a file changed meanwhile) are
+            // for the user to act on; they are not engine failures.
+            if (error instanceof CommandRefused || error instanceof ToolError) {
                 void vscode.window.showWarningMessage(error.message);
                 return { status: "failed", message: error.message };
             }
@@ -111,6 +120,10 @@ export class EditorCommands implements vscode.Disposable {
 
     private async rewrite(spec: EditorCommandSpec, kind: RewriteKind, editor: vscode.TextEditor, args: EditorCommandArgs): Promise<EditorCommandOutcome> {
         const { document } = editor;
+        // Virtual documents (diffs, git's old versions, output) cannot take an edit: say so before any work.
+        if (document.uri.scheme !== "untitled" && vscode.workspace.fs.isWritableFileSystem(document.uri.scheme) !== true) {
+            return this.nothing(`${spec.title}: ${vscode.workspace.asRelativePath(document.uri, false)} is read-only, so there is nothing to apply a change to.`);
+        }
         if (kind === "types" && !supportsTypes(document.languageId)) {
             const languages = "TypeScript, JavaScript (as JSDoc), Python, PHP and Lua";
             return this.nothing(`Add Types works in ${languages}; ${document.languageId} code has no separate type annotations to add.`);
@@ -264,7 +277,14 @@ export class EditorCommands implements vscode.Disposable {
         const choice = chooseTestFile({ sourcePath, languageId: document.languageId, testFiles, dependencies });
         const read = async (path: string) => (await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, path))).getText();
         const testText = choice.exists ? await read(choice.path) : undefined;
-        const example = !choice.exists && choice.examplePath ? { path: choice.examplePath, text: await read(choice.examplePath) } : undefined;
+        const mode = testsMode(testText, document.languageId);
+        if (!mode) {
+            throw new CommandRefused(`${spec.title}: ${choice.path} is too long (${testText?.length} characters) for Qwen to rewrite whole, and ` +
+                `in ${document.languageId} new tests cannot simply be appended to it. Split it, then run Generate Tests again.`);
+        }
+        // An example only shows conventions: one that cannot be read (deleted meanwhile, binary) is left out.
+        const example = !choice.exists && choice.examplePath
+            ? await read(choice.examplePath).then((text) => ({ path: choice.examplePath!, text }), () => undefined) : undefined;
         const framework = detectFramework(document.languageId, dependencies, example?.text ?? testText) ?? choice.framework;
         const { thinking, thoughtBudgetTokens } = thinkingFor(getSettings(), "tests", args.thinking);
         const request = buildTestsRequest({
@@ -273,12 +293,20 @@ export class EditorCommands implements vscode.Disposable {
         }, thinking);
         const code = document.getText(target.range);
         const result = await this.generate(spec, editor, target, request, thinking, thoughtBudgetTokens,
-            answerTokensFor(code + (testText ?? ""), "tests"), (soFar) => extractPartialCode(soFar).split("\n").length);
+            answerTokensFor(code + (mode === "whole" ? testText ?? "" : ""), "tests"), (soFar) => extractPartialCode(soFar).split("\n").length);
         if (!result) return { status: "cancelled" };
         const extracted = extractCode(result.answer, { language: document.languageId });
-        if (!extracted) return this.noCode(spec, result);
+        if (!extracted || extracted.code.trim() === "") return this.noCode(spec, result);
+        if (extracted.truncated && mode === "whole") {
+            throw new CommandRefused(`${spec.title}: the answer was cut off at its token limit, and proposing it would drop tests from ` +
+                `${choice.path}. Nothing was proposed; select less code and run it again.`);
+        }
+        if (extracted.truncated) {
+            void vscode.window.showWarningMessage(`${spec.title}: the answer was cut off at its token limit, so its last test is incomplete. ` +
+                "Check the diff before accepting.");
+        }
         const eol = testText !== undefined && testText.includes("\r\n") ? "\r\n" : document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n";
-        const text = `${extracted.code.replace(/\s+$/, "")}\n`.replace(/\n/g, eol);
+        const text = testsFileText(mode, testText, extracted.code, eol);
         const summary = await this.deps.agent.proposeFile(choice.path, text, spec.title);
         if (!summary) return this.nothing(`${spec.title}: Qwen proposes no change to ${choice.path}.`);
         return { status: "proposed" };

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { EDITOR_COMMANDS, COMMAND_MENU_ID, supportsTypes } from "../../src/core/commands/definitions";
-import { answerTokensFor, buildRewriteRequest, buildTestsRequest, CONTEXT_BEFORE_CHARS, explainMessage, fenced, type CodeTarget, type RewriteKind } from "../../src/core/commands/prompts";
+import {
+    answerTokensFor, buildRewriteRequest, buildTestsRequest, CONTEXT_BEFORE_CHARS, explainMessage, fenced, TEST_FILE_CHARS, testsFileText, testsMode,
+    type CodeTarget, type RewriteKind
+} from "../../src/core/commands/prompts";
 import { answerText, commandSampling, planCommandTokens, runCommandTurn } from "../../src/core/commands/run";
 import { buildChatPromptSegments } from "../../src/core/qwen35/chatPrompt";
 import { THINKING_TASKS } from "../../src/core/settings";
@@ -101,6 +104,28 @@ describe("editor command prompts", () => {
         assert.match(existing, /The tests go in `test\/price\.test\.ts`, which exists:\n```typescript\ndescribe\("old", \(\) => \{\}\);\n```/);
         assert.match(existing, /every existing test unchanged, your new tests added\.$/);
         assert.ok(!existing.includes("An existing test of this project"));
+    });
+
+    it("a test file too long to show whole gets new tests appended where imports may stand anywhere, and nothing elsewhere", () => {
+        const long = "import { describe } from \"vitest\";\n" + "test(\"x\", () => {});\n".repeat(TEST_FILE_CHARS / 20);
+        assert.equal(testsMode(undefined, "go"), "new");
+        assert.equal(testsMode("short", "go"), "whole");
+        assert.equal(testsMode(long, "typescript"), "append");
+        assert.equal(testsMode(long, "python"), "append");
+        assert.equal(testsMode(long, "go"), undefined, "Go's imports must come first: appending could break the file");
+        const text = userText(buildTestsRequest({ target: TARGET, testPath: "test/price.test.ts", testText: long }, false));
+        assert.match(text, /which exists; it is long, so here is its beginning:\n```typescript\nimport \{ describe \} from "vitest";/);
+        assert.match(text, /\[… later lines left out …\]/);
+        assert.match(text, /reply with the new tests only, with the imports they need that the file lacks at their top, and not the existing tests\.$/);
+        assert.ok(text.length < TEST_FILE_CHARS, "the whole file is not in the prompt");
+        assert.throws(() => buildTestsRequest({ target: { ...TARGET, languageId: "go" }, testPath: "price_test.go", testText: long }, false), /too long to rewrite whole/);
+    });
+
+    it("the test file's new text: the answer for a new or rewritten file, the old text plus the answer when appending", () => {
+        assert.equal(testsFileText("new", undefined, "a\nb\n\n", "\n"), "a\nb\n");
+        assert.equal(testsFileText("whole", "old\n", "new", "\r\n"), "new\r\n");
+        assert.equal(testsFileText("append", "one\r\ntwo\r\n\r\n", "three", "\r\n"), "one\r\ntwo\r\n\r\nthree\r\n");
+        assert.equal(testsFileText("append", "one\n", "two\n", "\n"), "one\n\ntwo\n");
     });
 
     it("Explain asks about the code by path and lines", () => {

@@ -125,6 +125,28 @@ export function explainMessage(target: CodeTarget): string {
         "not obvious, and anything surprising, risky or worth improving.";
 }
 
+/**
+ * How new tests reach their file: a new file; the existing file rewritten whole (the model sees all of it); or,
+ * for a file too long to show whole, the new tests appended — only where imports may stand anywhere at the top
+ * level, so the new tests' own imports still work. Undefined when none of these is safe.
+ */
+export type TestsMode = "new" | "whole" | "append";
+
+const APPEND_LANGUAGES = new Set(["typescript", "typescriptreact", "javascript", "javascriptreact", "python"]);
+
+export function testsMode(testText: string | undefined, languageId: string): TestsMode | undefined {
+    if (testText === undefined) return "new";
+    if (testText.length <= TEST_FILE_CHARS) return "whole";
+    return APPEND_LANGUAGES.has(languageId) ? "append" : undefined;
+}
+
+/** The test file's new content from the model's code: the code itself, or the existing file with the code appended. */
+export function testsFileText(mode: TestsMode, testText: string | undefined, code: string, eol: "\n" | "\r\n"): string {
+    const body = code.replace(/\s+$/, "");
+    const text = mode === "append" ? `${(testText ?? "").replace(/\r\n/g, "\n").replace(/\s+$/, "")}\n\n${body}\n` : `${body}\n`;
+    return eol === "\n" ? text : text.replace(/\n/g, eol);
+}
+
 export interface TestsInput {
     target: CodeTarget;
     /** Where the tests go (workspace-relative). */
@@ -154,9 +176,17 @@ export function buildTestsRequest(input: TestsInput, thinking: boolean): ChatReq
         `Write unit tests for this code${input.framework ? ` with ${input.framework}` : ""}.`,
         input.importPath ? `Import the code under test from \`${input.importPath}\`.` : ""
     ].filter(Boolean).join(" ");
-    if (input.testText !== undefined) {
-        parts.push(`The tests go in \`${input.testPath}\`, which exists:\n${fenced(capEnd(input.testText, TEST_FILE_CHARS), language)}`);
+    const mode = testsMode(input.testText, target.languageId);
+    if (mode === "append") {
+        parts.push(`The tests go in \`${input.testPath}\`, which exists; it is long, so here is its beginning:\n` +
+            fenced(capEnd(input.testText ?? "", EXAMPLE_TEST_CHARS), language));
+        parts.push(`${how} Your tests will be appended to the end of \`${input.testPath}\`: reply with the new tests only, ` +
+            "with the imports they need that the file lacks at their top, and not the existing tests.");
+    } else if (mode === "whole") {
+        parts.push(`The tests go in \`${input.testPath}\`, which exists:\n${fenced(input.testText ?? "", language)}`);
         parts.push(`${how} Reply with the whole of \`${input.testPath}\`: every existing test unchanged, your new tests added.`);
+    } else if (mode === undefined) {
+        throw new Error(`${input.testPath} is too long to rewrite whole, and new tests cannot simply be appended to it in ${target.languageId}.`);
     } else {
         if (input.example) {
             parts.push(`An existing test of this project, \`${input.example.path}\`, to follow its conventions:\n` +

@@ -153,6 +153,23 @@ describe("editor commands in the extension host", function () {
         await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
     });
 
+    it("a range outside the file, or a read-only document, is refused with a clear message and nothing is proposed", async () => {
+        const { editorCommands, review } = api();
+        await vscode.window.showTextDocument(document);
+        const pendingBefore = review.pending().length;
+        const outside = await editorCommands.run("document", { range: new vscode.Range(40, 0, 60, 0), thinking: false });
+        assert.equal(outside.status, "failed");
+        assert.match(outside.status === "failed" ? outside.message ?? "" : "", /^Add Documentation: lines 41–61 are not in .+ \(5 lines\); nothing was done\.$/);
+        const virtual = await vscode.workspace.openTextDocument(vscode.Uri.parse("qwen-local-proposal:/999/old.ts"));
+        await vscode.window.showTextDocument(virtual);
+        const readOnly = await editorCommands.run("simplify", { thinking: false });
+        assert.equal(readOnly.status, "nothing");
+        assert.match(readOnly.status === "nothing" ? readOnly.message ?? "" : "", /is read-only, so there is nothing to apply a change to\.$/);
+        assert.equal(review.pending().length, pendingBefore);
+        assert.equal(document.getText(), SOURCE);
+        await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
+    });
+
     it("Explain Selection answers in the chat on the real engine, with the code attached", async () => {
         const { editorCommands, chat } = api();
         await chat.newChat();

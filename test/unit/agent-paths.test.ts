@@ -150,6 +150,7 @@ describe("agent paths: the workspace boundary", () => {
             roots: [{ name: "proj", path: "C:\\proj" }],
             lstat: async (file) => (file.toLowerCase() === "c:\\proj" ? { kind: "directory", size: 0, mtimeMs: 0 } : undefined),
             realpath: async (file) => file,
+            readlink: async () => { throw new Error("not a link"); },
             readFile: async () => new Uint8Array(),
             readDirectory: async () => [],
             applyChanges: async () => undefined
@@ -162,6 +163,9 @@ describe("agent paths: the workspace boundary", () => {
         ] as const) {
             await assert.rejects(windows.resolve(input, { purpose: "read" }), expected, input);
         }
+        // The 8.3 short name of .git, and .git in another case, are .git.
+        await assert.rejects(windows.resolve("GIT~1\\config", { purpose: "write" }), /\.git folder/);
+        await assert.rejects(windows.resolve(".GIT\\hooks\\pre-commit", { purpose: "write" }), /\.git folder/);
         const inside = await windows.resolve("c:\\PROJ\\src\\a.ts", { purpose: "write" });
         assert.equal(inside.display, "src/a.ts");
         const relative = await windows.resolve("src/a.ts", { purpose: "write" });

@@ -1,9 +1,19 @@
 /**
  * Who lets a tool call run. Reading tools run freely. In an untrusted workspace (Restricted Mode) nothing else runs.
  * Writing tools ask the user per call unless the user turned on auto-approval for that tool (a setting the workspace
- * cannot set) or allowed it for the rest of the session; run_command asks every time.
+ * cannot set) or allowed it for the rest of the session; run_command asks every time, and so does a change to a file
+ * that runs code (tasks, settings, git hooks, .envrc: see runsCode.ts), with the real path and why it matters.
  */
 import type { AgentTool, ToolName } from "./tools";
+
+export interface ApprovalTarget {
+    /** As the model wrote it, relative to the workspace folder. */
+    path: string;
+    /** Where it really leads (links resolved): what is changed. */
+    realPath: string;
+    /** Set when changing it can run code (see runsCode.ts): shown in the question, and never approved without asking. */
+    warning?: string;
+}
 
 export interface ApprovalRequest {
     id: string;
@@ -11,6 +21,13 @@ export interface ApprovalRequest {
     access: AgentTool["access"];
     summary: string;
     arguments: Record<string, unknown>;
+    /** The files a writing call would change, as resolved when it asks. */
+    targets?: ApprovalTarget[];
+}
+
+/** True when the call would change a file that runs code (tasks, settings, hooks, .envrc…). */
+export function runsCode(request: Pick<ApprovalRequest, "targets">): boolean {
+    return request.targets?.some((target) => target.warning !== undefined) ?? false;
 }
 
 /** "allowForSession" is offered for writing tools only; for run_command it counts as one "allow". */
@@ -53,7 +70,9 @@ export class ApprovalPolicy {
     async decide(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalDecision> {
         if (request.access === "read") return { allowed: true };
         if (!this.options.isTrusted()) return { allowed: false, by: "restricted", message: RESTRICTED_MODE_MESSAGE };
-        if (request.access === "write") {
+        // A change to a file that runs code is asked about every time, whatever the settings say.
+        const flagged = runsCode(request);
+        if (request.access === "write" && !flagged) {
             if (this.options.autoApprove().includes(request.tool)) return { allowed: true, by: "setting" };
             if (this.allowedForSession.has(request.tool)) return { allowed: true, by: "session" };
         }
@@ -70,7 +89,40 @@ export class ApprovalPolicy {
                 message: `The user declined this call (${request.summary}); it did not run. Do not repeat it: continue another way, or ask the user.`
             };
         }
-        if (answer === "allowForSession" && request.access === "write") this.allowedForSession.add(request.tool);
+        if (answer === "allowForSession" && request.access === "write" && !flagged) this.allowedForSession.add(request.tool);
         return { allowed: true, by: "user" };
     }
+}
+
+/** Longest argument shown in a write's question: the change itself is reviewed as a diff afterwards. */
+const ARGUMENT_CHARS = 300;
+
+/**
+ * What an approval question shows, for every UI: a command whole, however long (never cut: what is hidden could be
+ * `&& rm -rf ~`); for a write, where each file really is when that differs from its name, and why a file that runs
+ * code matters, then the arguments.
+ */
+export function approvalDetail(request: ApprovalRequest): string {
+    const args = request.arguments;
+    const lines: string[] = [];
+    if (request.access === "command") {
+        lines.push(`$ ${String(args.command ?? "")}`);
+        if (args.cwd) lines.push(`in ${String(args.cwd)}`);
+        lines.push("", "It runs with your permissions. Its output goes back to the model.");
+        return lines.join("\n");
+    }
+    for (const target of request.targets ?? []) {
+        if (target.warning !== undefined) lines.push(`⚠ ${target.path} can run code: ${target.warning}`);
+        const separator = /^[a-zA-Z]:\\/.test(target.realPath) ? "\\" : "/";
+        if (target.warning !== undefined || !target.realPath.endsWith(separator + target.path.split("/").join(separator))) {
+            lines.push(`${target.path} is ${target.realPath}`);
+        }
+    }
+    if (lines.length > 0) lines.push("");
+    for (const [name, value] of Object.entries(args)) {
+        const text = typeof value === "string" ? value : JSON.stringify(value, null, 1);
+        lines.push(`${name}: ${text.length > ARGUMENT_CHARS ? `${text.slice(0, ARGUMENT_CHARS)}…` : text}`);
+    }
+    lines.push("", "The change is proposed as a diff for you to review; nothing is written until you accept it.");
+    return lines.join("\n");
 }

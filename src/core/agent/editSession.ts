@@ -26,6 +26,10 @@ interface Proposal {
     /** Where the content ends up: undefined when the file is deleted. */
     target?: ResolvedPath;
     targetText?: string;
+    /** A symbolic link deleted or moved as itself: what it holds (its content is never read or written). */
+    link?: string;
+    /** The last summary and what it was computed from: a diff is computed once per change, not per look. */
+    cached?: { source?: ResolvedPath; target?: ResolvedPath; sourceText?: string; targetText?: string; summary: ProposalSummary };
 }
 
 export interface AcceptOutcome {
@@ -70,6 +74,10 @@ export class EditSession {
     contents(id: number): { original: string; proposed: string; summary: ProposalSummary } | undefined {
         const proposal = this.proposals.get(id);
         if (!proposal) return undefined;
+        if (proposal.link !== undefined) {
+            const shown = `symbolic link to ${proposal.link}\n`;
+            return { original: shown, proposed: proposal.target ? shown : "", summary: summarize(proposal) };
+        }
         return { original: proposal.sourceText ?? "", proposed: proposal.targetText ?? "", summary: summarize(proposal) };
     }
 
@@ -79,6 +87,9 @@ export class EditSession {
         if (!proposal) return "";
         const from = proposal.source?.display ?? proposal.target?.display ?? "";
         const to = proposal.target?.display ?? from;
+        if (proposal.link !== undefined) {
+            return proposal.target ? `rename symbolic link ${from} → ${to} (to ${proposal.link})` : `delete symbolic link ${from} (to ${proposal.link})`;
+        }
         return unifiedDiff(from, to, proposal.source ? proposal.sourceText : undefined, proposal.target ? proposal.targetText : undefined, maxChars);
     }
 
@@ -90,6 +101,7 @@ export class EditSession {
     /** A file as the model should see it: its pending proposal if it has one, else what is there now. */
     async read(file: ResolvedPath): Promise<FileState> {
         const proposal = this.byTarget(file.abs);
+        if (proposal?.link !== undefined) throw linkPending(proposal, file);
         if (proposal) return { exists: true, text: proposal.targetText, proposed: true };
         if (this.bySource(file.abs)) return { exists: false, proposed: true };
         const text = await this.diskText(file);
@@ -104,7 +116,9 @@ export class EditSession {
     /** Proposes new content for an existing file (edit_file, create_file with overwrite). */
     proposeContent(file: ResolvedPath, text: string, basedOn: FileState): Promise<ProposalSummary> {
         return this.exclusive(async () => {
+            checkProposedSize(file, text);
             const proposal = this.byTarget(file.abs);
+            if (proposal?.link !== undefined) throw linkPending(proposal, file);
             if (proposal) {
                 if (!basedOn.proposed || basedOn.text !== proposal.targetText) throw new ToolError(`${file.display} changed while this edit was prepared; try again.`);
                 await this.checkSourceUnchanged(proposal, file);
@@ -126,8 +140,12 @@ export class EditSession {
     /** Proposes a new file. */
     proposeCreate(file: ResolvedPath, text: string): Promise<ProposalSummary> {
         return this.exclusive(async () => {
+            checkProposedSize(file, text);
             if (this.byTarget(file.abs)) throw new ToolError(`${file.display} already exists (created or changed by you, not yet accepted); use edit_file to change it.`);
             const leaving = this.bySource(file.abs);
+            if (leaving?.link !== undefined) {
+                throw new ToolError(`${file.display} is a symbolic link that a pending change deletes or moves; it can be written once the user has accepted or rejected that.`);
+            }
             if (leaving) {
                 if (leaving.target !== undefined) {
                     throw new ToolError(`${file.display} is being renamed to ${leaving.target.display} in a pending change; choose another name.`);
@@ -147,7 +165,9 @@ export class EditSession {
 
     proposeDelete(file: ResolvedPath): Promise<ProposalSummary> {
         return this.exclusive(async () => {
+            if (file.kind === "symlink") return this.proposeLinkChange(file, undefined);
             const proposal = this.byTarget(file.abs);
+            if (proposal?.link !== undefined) throw linkPending(proposal, file);
             if (proposal) {
                 await this.checkSourceUnchanged(proposal, file);
                 if (!proposal.source) {
@@ -176,7 +196,9 @@ export class EditSession {
             if (this.byTarget(to.abs) || this.bySource(to.abs) || await this.fs.lstat(to.abs)) {
                 throw new ToolError(`${to.display} already exists (or a pending change uses it); choose another name, or delete it first.`);
             }
+            if (from.kind === "symlink") return this.proposeLinkChange(from, to);
             const proposal = this.byTarget(from.abs);
+            if (proposal?.link !== undefined) throw linkPending(proposal, from);
             if (proposal) {
                 await this.checkSourceUnchanged(proposal, from);
                 proposal.target = to;
@@ -189,6 +211,32 @@ export class EditSession {
             this.proposals.set(created.id, created);
             return this.changed(created);
         });
+    }
+
+    /** Deleting (`to` undefined) or moving a symbolic link itself: what it points to is never touched. */
+    private async proposeLinkChange(link: ResolvedPath, to: ResolvedPath | undefined): Promise<ProposalSummary> {
+        if (this.byTarget(link.abs) || this.bySource(link.abs)) throw new ToolError(`${link.display} already has a pending change; accept or reject it first.`);
+        const held = link.linkTarget;
+        if (held === undefined) throw new ToolError(`${link.display} is a symbolic link that cannot be read.`);
+        if (to && !await this.linkStaysInside(to, held)) {
+            throw new ToolError(`${link.display} is a symbolic link to ${held}; moved to ${to.display} it would point outside the workspace, so it is not moved.`);
+        }
+        const created: Proposal = { id: this.nextId++, source: link, sourceText: "", link: held, ...(to ? { target: to, targetText: "" } : {}) };
+        this.proposals.set(created.id, created);
+        return this.changed(created);
+    }
+
+    /** Where a relative link would lead from its new place: inside the workspace, or it stays where it is. */
+    private async linkStaysInside(to: ResolvedPath, held: string): Promise<boolean> {
+        const separator = /^[a-zA-Z]:\\/.test(to.abs) ? "\\" : "/";
+        if (/^([a-zA-Z]:)?[\\/]/.test(held)) return true;
+        const folder = to.abs.slice(0, to.abs.lastIndexOf(separator));
+        const parts = folder.split(separator);
+        for (const part of held.split(/[\\/]+/)) {
+            if (part === "..") parts.pop();
+            else if (part !== "." && part !== "") parts.push(part);
+        }
+        return this.paths.contains(parts.join(separator));
     }
 
     /** Applies the chosen pending proposals together; those whose file changed since are dropped, not applied. */
@@ -283,14 +331,22 @@ export class EditSession {
         for (const side of [proposal.source, proposal.target]) {
             if (!side) continue;
             try {
-                const again = await this.paths.resolve(side.display, { purpose: "write" });
+                const again = await this.paths.resolve(side.display, { purpose: "write", entry: proposal.link !== undefined && side === proposal.source });
                 if (again.abs !== side.abs) throw new ToolError(`${side.display} now leads somewhere else.`);
             } catch (error) {
                 const reason = error instanceof Error ? error.message : String(error);
                 return { forUser: reason, forModel: `Your change to ${side.display} was not applied: ${reason}` };
             }
         }
-        if (proposal.source) {
+        if (proposal.source && proposal.link !== undefined) {
+            const now = await this.fs.readlink(proposal.source.abs).catch(() => undefined);
+            if (now !== proposal.link) {
+                return {
+                    forUser: `${proposal.source.display} is no longer the symbolic link it was, so it was left alone.`,
+                    forModel: `${proposal.source.display} changed since you looked (it is no longer a link to ${proposal.link}); your change was NOT applied.`
+                };
+            }
+        } else if (proposal.source) {
             let disk: string | undefined;
             try {
                 disk = await this.diskText(proposal.source);
@@ -364,6 +420,17 @@ function kindOf(proposal: Proposal): ProposalKind {
 }
 
 function summarize(proposal: Proposal): ProposalSummary {
+    const cached = proposal.cached;
+    if (cached && cached.source === proposal.source && cached.target === proposal.target
+        && cached.sourceText === proposal.sourceText && cached.targetText === proposal.targetText) {
+        return cached.summary;
+    }
+    const summary = computeSummary(proposal);
+    proposal.cached = { source: proposal.source, target: proposal.target, sourceText: proposal.sourceText, targetText: proposal.targetText, summary };
+    return summary;
+}
+
+function computeSummary(proposal: Proposal): ProposalSummary {
     const kind = kindOf(proposal);
     const shown = (proposal.target ?? proposal.source)!;
     const stats = diffStats(proposal.source ? proposal.sourceText ?? "" : "", proposal.target ? proposal.targetText ?? "" : "");
@@ -380,11 +447,29 @@ function summarize(proposal: Proposal): ProposalSummary {
 function toChange(proposal: Proposal): FileChange {
     switch (kindOf(proposal)) {
         case "create": return { kind: "create", path: proposal.target!.abs, text: proposal.targetText ?? "" };
-        case "delete": return { kind: "delete", path: proposal.source!.abs, before: proposal.sourceText ?? "" };
+        case "delete": return { kind: "delete", path: proposal.source!.abs, before: proposal.sourceText ?? "", ...linkOf(proposal) };
         case "modify": return { kind: "modify", path: proposal.target!.abs, before: proposal.sourceText ?? "", after: proposal.targetText ?? "" };
         case "rename": return {
-            kind: "rename", from: proposal.source!.abs, to: proposal.target!.abs, before: proposal.sourceText ?? "", after: proposal.targetText ?? ""
+            kind: "rename", from: proposal.source!.abs, to: proposal.target!.abs, before: proposal.sourceText ?? "", after: proposal.targetText ?? "",
+            ...linkOf(proposal)
         };
+    }
+}
+
+function linkPending(proposal: Proposal, file: ResolvedPath): ToolError {
+    return new ToolError(`${file.display} is the symbolic link to ${proposal.link} that a pending change moves there; `
+        + "it can be changed again once the user has accepted or rejected that.");
+}
+
+function linkOf(proposal: Proposal): { link?: string } {
+    return proposal.link !== undefined ? { link: proposal.link } : {};
+}
+
+/** A proposed file larger than the tools would ever read back is refused before anything diffs or holds it. */
+function checkProposedSize(file: ResolvedPath, text: string): void {
+    if (text.length > LIMITS.maxTextFileBytes) {
+        throw new ToolError(`The proposed content of ${file.display} is ${formatBytes(text.length)} of text, more than the ${formatBytes(LIMITS.maxTextFileBytes)} `
+            + "a file changed by the tools may have; nothing was proposed. Make smaller changes, or generate such a file with a command.");
     }
 }
 

@@ -83,7 +83,7 @@ export async function listFiles(
         }
         entries.sort((a, b) => b.name.localeCompare(a.name));
         for (const entry of entries) {
-            if (++walked > MAX_WALKED_ENTRIES) return { files, truncated: true };
+            if (++walked > MAX_WALKED_ENTRIES) return { files: sortedFirst(files, maxResults), truncated: true };
             const childAbs = `${abs}${abs.endsWith(separator) ? "" : separator}${entry.name}`;
             const childRelative = relative === "" ? entry.name : `${relative}/${entry.name}`;
             // Links are skipped: following them could leave the workspace or loop.
@@ -94,8 +94,13 @@ export async function listFiles(
             }
         }
     }
+    return { files: sortedFirst(files, maxResults), truncated: files.length > maxResults };
+}
+
+/** The first `max` files by path: a walk that stopped early returns no more than was asked for either. */
+function sortedFirst(files: FoundFile[], max: number): FoundFile[] {
     files.sort((a, b) => a.display.localeCompare(b.display));
-    return { files: files.slice(0, maxResults), truncated: files.length > maxResults };
+    return files.slice(0, max);
 }
 
 /** VS Code's globs match from the folder: a bare `*.ts` means top level only there, any depth here. */

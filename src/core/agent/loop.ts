@@ -10,7 +10,9 @@
 import { runChatTurn, type ChatGenerator } from "../qwen35/chatTurn";
 import type { AssistantMessage, ChatMessage, ParserEvent, ToolCallError } from "../qwen35/types";
 import type { SamplingOptions } from "../../engine/protocol";
-import { RESTRICTED_MODE_MESSAGE, type ApprovalPolicy } from "./approvals";
+import { RESTRICTED_MODE_MESSAGE, type ApprovalPolicy, type ApprovalTarget } from "./approvals";
+import { runsCodeWarning } from "./runsCode";
+import { capMiddle, LIMITS } from "./text";
 import { errorMessage as errorMessageOf } from "../log";
 import { isCancellation, ToolError } from "./errors";
 import type { AgentEvent, AgentStopReason } from "./events";
@@ -158,7 +160,10 @@ async function runCall(
         }
         return { ok: false, text: `There is no tool "${name}" here. The tools are: ${[...offered.keys()].join(", ")}.` };
     }
-    const decision = await policy.decide({ id, tool: tool.name, access: tool.access, summary: safeSummary(tool, args), arguments: args }, signal);
+    const targets = await approvalTargets(tool, args, context);
+    const decision = await policy.decide({
+        id, tool: tool.name, access: tool.access, summary: safeSummary(tool, args), arguments: args, ...(targets.length > 0 ? { targets } : {})
+    }, signal);
     if (!decision.allowed) {
         onEvent({ type: "approval", id, state: decision.by === "restricted" ? "refused" : "denied", by: decision.by });
         return { ok: false, text: decision.message };
@@ -168,15 +173,43 @@ async function runCall(
     try {
         const result = await tool.invoke(args, context, signal);
         for (const proposal of result.proposals ?? []) {
-            onEvent({ type: "diff", id, proposal, diff: context.edits.diff(proposal.id) });
+            onEvent({ type: "diff", id, proposal, diff: context.edits.diff(proposal.id, LIMITS.uiDiffChars) });
         }
-        if (signal.aborted && tool.access === "command") return { ok: false, text: `${STOPPED_MESSAGE}\n${result.text}` };
-        return { ok: true, text: result.text };
+        const text = boundResult(result.text);
+        if (signal.aborted && tool.access === "command") return { ok: false, text: `${STOPPED_MESSAGE}\n${text}` };
+        return { ok: true, text };
     } catch (error) {
         if (signal.aborted) return { ok: false, text: STOPPED_MESSAGE };
-        if (error instanceof ToolError) return { ok: false, text: error.message };
+        if (error instanceof ToolError) return { ok: false, text: boundResult(error.message) };
         return { ok: false, text: `${name} failed: ${errorMessageOf(error)}` };
     }
+}
+
+/** Every result is bounded here, before it reaches the prompt, whatever the tool returned. */
+function boundResult(text: string): string {
+    if (text.length <= LIMITS.toolResultChars) return text;
+    const capped = capMiddle(text, LIMITS.toolResultChars - 200).text;
+    return `${capped}\n[The result was ${text.length} characters, too long to show whole; its middle was left out. Narrow the call to see more.]`;
+}
+
+/**
+ * Where a writing call's paths really lead, for the approval: the real path (links resolved) and, for a file that runs
+ * code, why. A path that cannot be resolved is left out: the tool refuses it with the reason when it runs.
+ */
+async function approvalTargets(tool: AgentTool, args: Record<string, unknown>, context: ToolContext): Promise<ApprovalTarget[]> {
+    const targets: ApprovalTarget[] = [];
+    for (const name of tool.pathArguments ?? []) {
+        if (typeof args[name] !== "string") continue;
+        try {
+            const resolved = await context.paths.resolve(args[name], { purpose: "read" });
+            const where = await context.paths.relativeSegments(resolved.abs);
+            const warning = runsCodeWarning(where?.segments ?? []);
+            targets.push({ path: resolved.display, realPath: resolved.abs, ...(warning !== undefined ? { warning } : {}) });
+        } catch {
+            // Refused by the tool itself, with its reason.
+        }
+    }
+    return targets;
 }
 
 function toolMessage(id: string, name: string, content: string): ChatMessage {

@@ -6,7 +6,9 @@
  * device paths, `..` segments, absolute paths outside every folder, Windows drive-relative paths, reserved device
  * names, alternate data streams, symbolic links whose target is outside the folders or missing, device files,
  * sockets and pipes, anything but a folder in the middle of a path, and writes into `.git`.
- * Symbolic links are resolved one segment at a time, so a link anywhere along the path is caught.
+ * Symbolic links are resolved one segment at a time, so a link anywhere along the path is caught; what a write may
+ * touch is decided on the real path the links lead to, never on the text the model wrote (a link named `notes` that
+ * points at `.git` is refused like `.git` itself).
  */
 import nodePath from "node:path";
 import { ToolError } from "./errors";
@@ -18,9 +20,11 @@ export interface ResolvedPath {
     /** As tools show it to the model: relative to its folder, "/"-separated, "." for the folder itself. */
     display: string;
     root: WorkspaceRoot;
-    /** What is there now, links followed; undefined when nothing is. */
-    kind?: "file" | "directory";
+    /** What is there now, links followed (except the last one when `entry` was asked for); undefined when nothing is. */
+    kind?: "file" | "directory" | "symlink";
     size?: number;
+    /** For `entry` resolution of a symbolic link: what the link holds (its target as written). */
+    linkTarget?: string;
 }
 
 export interface ResolveOptions {
@@ -28,6 +32,11 @@ export interface ResolveOptions {
     purpose: "read" | "write";
     /** Whether the workspace folder itself is an acceptable answer (listing and searching, not editing). */
     allowRoot?: boolean;
+    /**
+     * The entry itself (deleting or renaming): a symbolic link at the end of the path is the answer, not followed,
+     * so that deleting a link never deletes what it points to. Links along the way are still followed and checked.
+     */
+    entry?: boolean;
 }
 
 const MAX_PATH_LENGTH = 4096;
@@ -76,10 +85,36 @@ export class WorkspacePaths {
         if (segments.length === 0 && !options.allowRoot) {
             throw new ToolError(`"${text}" is the workspace folder itself; give the path of a file in it.`);
         }
-        if (options.purpose === "write" && segments.some((segment) => segment.toLowerCase() === ".git")) {
+        if (options.purpose === "write" && segments.some((segment) => this.isGitSegment(segment))) {
             throw new ToolError(`"${text}" is inside a .git folder, which tools never change.`);
         }
-        return this.walk(text, root, segments);
+        const resolved = await this.walk(text, root, segments, options.entry === true);
+        if (options.purpose === "write") {
+            // Decided again on the real path: a link (or a folder reached through one) may lead into a .git folder.
+            const real = await this.relativeSegments(resolved.abs);
+            if (real === undefined || real.segments.some((segment) => this.isGitSegment(segment))) {
+                throw new ToolError(`"${text}" leads into a .git folder (${resolved.abs}), which tools never change.`);
+            }
+        }
+        return resolved;
+    }
+
+    /**
+     * Where a canonical path lies: its folder and its segments below the folder's real path; undefined outside
+     * every folder.
+     */
+    async relativeSegments(abs: string): Promise<{ root: WorkspaceRoot; segments: string[] } | undefined> {
+        for (const { root, real } of await this.resolvedRoots()) {
+            if (real === undefined || !this.isInside(abs, real)) continue;
+            return { root, segments: this.style.relative(real, abs).split(this.style.sep).filter((s) => s !== "") };
+        }
+        return undefined;
+    }
+
+    /** `.git`, in any case (case-insensitive file systems), and its 8.3 short name on Windows. */
+    private isGitSegment(segment: string): boolean {
+        const lower = segment.toLowerCase();
+        return lower === ".git" || (this.windows && (/^git~\d+$/.test(lower) || /^\.git[. ]+$/.test(lower)));
     }
 
     private checkText(input: unknown): string {
@@ -143,7 +178,7 @@ export class WorkspacePaths {
     }
 
     /** Resolves the path one segment at a time, following links only where they stay inside the workspace. */
-    private async walk(text: string, entry: Root, segments: string[]): Promise<ResolvedPath> {
+    private async walk(text: string, entry: Root, segments: string[], lastEntry: boolean): Promise<ResolvedPath> {
         const display = this.displayOf(entry.root, segments);
         if (entry.real === undefined) throw new ToolError(`The workspace folder ${entry.root.path} cannot be read (was it deleted?).`);
         let current = entry.real;
@@ -159,6 +194,16 @@ export class WorkspacePaths {
             if (!stat) {
                 // Nothing there: the rest of the path does not exist yet, so it holds no links.
                 return { abs: this.style.join(current, ...segments.slice(index)), display, root: entry.root };
+            }
+            if (stat.kind === "symlink" && lastEntry && index === segments.length - 1) {
+                // The link itself, wherever it points (even outside, or nowhere): deleting or renaming it touches only it.
+                let linkTarget: string | undefined;
+                try {
+                    linkTarget = await this.fs.readlink(next);
+                } catch {
+                    linkTarget = undefined;
+                }
+                return { abs: next, display, root: entry.root, kind: "symlink", size: stat.size, ...(linkTarget !== undefined ? { linkTarget } : {}) };
             }
             if (stat.kind === "symlink") {
                 const here = this.displayOf(entry.root, segments.slice(0, index + 1));
@@ -177,7 +222,11 @@ export class WorkspacePaths {
                 kind = resolved.kind;
                 size = resolved.size;
             } else {
-                current = next;
+                // The name as the file system has it (case-insensitive systems), so the path is canonical for the
+                // checks made again right before a write.
+                const real = await this.fs.realpath(next).catch(() => next);
+                if (real.toLowerCase() !== next.toLowerCase()) throw new ToolError(`"${text}" changed while it was being checked; try again.`);
+                current = real;
                 kind = stat.kind;
                 size = stat.size;
             }

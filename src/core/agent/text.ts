@@ -15,7 +15,14 @@ export const LIMITS = {
     /** A fresh copy of a file sent with a conflict error. */
     conflictChars: 12_000,
     /** One diff in a tool result. */
-    diffChars: 6000
+    diffChars: 6000,
+    /**
+     * One tool result, whatever the tool: the last bound before the prompt (each tool keeps well inside it; this
+     * catches what one does not), so no result can crowd the conversation out of the context.
+     */
+    toolResultChars: 32_000,
+    /** A diff sent to a UI (the chat panel's card, the transcript): the review's diff editor shows the whole change. */
+    uiDiffChars: 200_000
 } as const;
 
 /** How much of a file's start decides whether it is binary, as git does. */

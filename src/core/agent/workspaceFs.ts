@@ -31,8 +31,12 @@ export interface WorkspaceRoot {
 export type FileChange =
     | { kind: "create"; path: string; text: string }
     | { kind: "modify"; path: string; before: string; after: string }
-    | { kind: "delete"; path: string; before: string }
-    | { kind: "rename"; from: string; to: string; before: string; after: string };
+    | { kind: "delete"; path: string; before: string; link?: string }
+    | { kind: "rename"; from: string; to: string; before: string; after: string; link?: string };
+/*
+ * `link`: the change is to a symbolic link itself (deleted or moved, never what it points to); it holds what the link
+ * held when the change was checked, and the link must still hold it.
+ */
 
 export interface WorkspaceFs {
     readonly roots: readonly WorkspaceRoot[];
@@ -40,10 +44,16 @@ export interface WorkspaceFs {
     lstat(path: string): Promise<EntryStat | undefined>;
     /** The canonical path with every symbolic link resolved; rejects when the path (or a link's target) is missing. */
     realpath(path: string): Promise<string>;
+    /** What a symbolic link holds (its target as written); rejects when the path is not a link. */
+    readlink(path: string): Promise<string>;
     /** The current bytes, at most `maxBytes` of them: an open editor's unsaved text where there is one. */
     readFile(path: string, maxBytes: number): Promise<Uint8Array>;
     readDirectory(path: string): Promise<DirEntry[]>;
-    /** Applies every change together (the extension: one WorkspaceEdit, so one undo restores every file). */
+    /**
+     * Applies every change together (the extension: one WorkspaceEdit, so one undo restores every file). Paths are
+     * canonical (links resolved when the change was checked); each write first checks that its folder still is that
+     * real folder (see `verifyStillCanonical`), so a folder swapped for a link meanwhile cannot redirect it.
+     */
     applyChanges(changes: readonly FileChange[], label: string): Promise<void>;
     /**
      * The editor's file search under `folder` (VS Code's, which honours `files.exclude`), absolute paths of files whose
@@ -84,4 +94,29 @@ export interface DiagnosticItem {
 export interface DiagnosticsSource {
     /** For one file, or for every file when `path` is undefined. */
     get(path: string | undefined): Promise<DiagnosticItem[]>;
+}
+
+/**
+ * The last check before a write: `path` was canonical when the change was checked (no link along it); its folder must
+ * still be exactly that real folder, and the path itself no link. A folder swapped for a symbolic link since (which
+ * could redirect the write outside the workspace or into `.git`) is refused.
+ */
+export async function verifyStillCanonical(
+    fs: Pick<WorkspaceFs, "lstat" | "realpath" | "readlink">, path: string, dirname: (path: string) => string, link?: string
+): Promise<void> {
+    const folder = dirname(path);
+    let real: string;
+    try {
+        real = await fs.realpath(folder);
+    } catch {
+        throw new Error(`${folder} no longer exists, so nothing was written there.`);
+    }
+    if (real !== folder) throw new Error(`${folder} now leads to ${real} (a folder was replaced by a link), so nothing was written there.`);
+    const stat = await fs.lstat(path);
+    if (link !== undefined) {
+        const now = stat?.kind === "symlink" ? await fs.readlink(path).catch(() => undefined) : undefined;
+        if (now !== link) throw new Error(`${path} is no longer the symbolic link to ${link} it was, so it was left alone.`);
+        return;
+    }
+    if (stat?.kind === "symlink") throw new Error(`${path} is now a symbolic link, so nothing was written through it.`);
 }

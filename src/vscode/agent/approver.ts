@@ -1,38 +1,37 @@
-/** Asks the user whether a tool call that writes or runs may go ahead: a modal question with the call's details. */
+/**
+ * Asks the user whether a tool call that writes or runs may go ahead: a modal question with the call's details. A
+ * command is shown whole (a long one in an editor beside the question); a change to a file that runs code (tasks,
+ * settings, git hooks) says so, with the real path it leads to, and offers no "for this session".
+ */
 import * as vscode from "vscode";
-import type { ApprovalAnswer, ApprovalRequest } from "../../core/agent/approvals";
+import { approvalDetail, runsCode, type ApprovalAnswer, type ApprovalRequest } from "../../core/agent/approvals";
 
-const DETAIL_CHARS = 1200;
+/** Longer details go to an editor: a modal dialog does not scroll. */
+const DETAIL_CHARS = 4000;
 
 export async function approveInEditor(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     if (signal.aborted) return "deny";
     const allow = request.access === "command" ? "Run" : "Allow";
+    const flagged = runsCode(request);
     const always = `Allow ${request.tool} for This Session`;
-    const buttons = request.access === "write" ? [allow, always] : [allow];
+    const showAll = request.access === "command" ? "Show Full Command" : "Show Full Details";
     const message = request.access === "command"
         ? `Qwen wants to run a command in your workspace.`
-        : `Qwen wants to ${request.summary}.`;
-    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail: describeArguments(request) }, ...buttons);
-    if (signal.aborted) return "deny";
-    if (choice === allow) return "allow";
-    if (choice === always) return "allowForSession";
-    return "deny";
-}
-
-function describeArguments(request: ApprovalRequest): string {
-    const args = request.arguments;
-    const lines: string[] = [];
-    if (request.access === "command") {
-        lines.push(`$ ${String(args.command ?? "")}`);
-        if (args.cwd) lines.push(`in ${String(args.cwd)}`);
-        lines.push("", "It runs with your permissions. Its output goes back to the model.");
-    } else {
-        for (const [name, value] of Object.entries(args)) {
-            const text = typeof value === "string" ? value : JSON.stringify(value, null, 1);
-            lines.push(`${name}: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`);
+        : flagged ? `Qwen wants to ${request.summary}: a file that can run code.` : `Qwen wants to ${request.summary}.`;
+    const detail = approvalDetail(request);
+    const long = detail.length > DETAIL_CHARS;
+    const buttons = [allow, ...(request.access === "write" && !flagged ? [always] : []), ...(long ? [showAll] : [])];
+    for (;;) {
+        const shown = long ? `${detail.slice(0, DETAIL_CHARS)}…\n\n(${detail.length - DETAIL_CHARS} more characters: “${showAll}” opens all of it.)` : detail;
+        const choice = await vscode.window.showWarningMessage(message, { modal: true, detail: shown }, ...buttons);
+        if (signal.aborted) return "deny";
+        if (choice === showAll) {
+            const document = await vscode.workspace.openTextDocument({ content: detail, language: request.access === "command" ? "shellscript" : "plaintext" });
+            await vscode.window.showTextDocument(document, { preview: true, preserveFocus: false });
+            continue;
         }
-        lines.push("", "The change is proposed as a diff for you to review; nothing is written until you accept it.");
+        if (choice === allow) return "allow";
+        if (choice === always) return "allowForSession";
+        return "deny";
     }
-    const detail = lines.join("\n");
-    return detail.length > DETAIL_CHARS ? `${detail.slice(0, DETAIL_CHARS)}…` : detail;
 }

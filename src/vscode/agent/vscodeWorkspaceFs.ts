@@ -5,7 +5,8 @@
  * edit are saved after it; a file with unsaved changes of the user's stays unsaved.
  */
 import * as vscode from "vscode";
-import type { DirEntry, EntryStat, FileChange, WorkspaceFs, WorkspaceRoot } from "../../core/agent/workspaceFs";
+import nodePath from "node:path";
+import { verifyStillCanonical, type DirEntry, type EntryStat, type FileChange, type WorkspaceFs, type WorkspaceRoot } from "../../core/agent/workspaceFs";
 import { NodeWorkspaceFs } from "../../node/agent/nodeWorkspaceFs";
 
 export class VscodeWorkspaceFs implements WorkspaceFs {
@@ -25,6 +26,10 @@ export class VscodeWorkspaceFs implements WorkspaceFs {
 
     realpath(path: string): Promise<string> {
         return this.node.realpath(path);
+    }
+
+    readlink(path: string): Promise<string> {
+        return this.node.readlink(path);
     }
 
     readDirectory(path: string): Promise<DirEntry[]> {
@@ -51,6 +56,22 @@ export class VscodeWorkspaceFs implements WorkspaceFs {
     }
 
     async applyChanges(changes: readonly FileChange[], label: string): Promise<void> {
+        /** The path itself, or above it the first folder that does not exist yet (VS Code creates the rest). */
+        const nearestExisting = async (path: string): Promise<string> => {
+            let current = path;
+            while (nodePath.dirname(current) !== current && !await this.lstat(nodePath.dirname(current))) current = nodePath.dirname(current);
+            return current;
+        };
+        // The last check before VS Code writes: no folder on the way was swapped for a link since the changes were checked.
+        for (const change of changes) {
+            if (change.kind === "rename") {
+                await verifyStillCanonical(this, change.from, nodePath.dirname, change.link);
+                await verifyStillCanonical(this, await nearestExisting(change.to), nodePath.dirname);
+            } else {
+                await verifyStillCanonical(this, change.kind === "create" ? await nearestExisting(change.path) : change.path, nodePath.dirname,
+                    change.kind === "delete" ? change.link : undefined);
+            }
+        }
         const edit = new vscode.WorkspaceEdit();
         const metadata: vscode.WorkspaceEditEntryMetadata = { label, needsConfirmation: false };
         const toSave: vscode.Uri[] = [];
@@ -91,6 +112,7 @@ export class VscodeWorkspaceFs implements WorkspaceFs {
         }
     }
 }
+
 
 function openDocument(path: string): vscode.TextDocument | undefined {
     return vscode.workspace.textDocuments.find((document) => document.uri.scheme === "file" && document.uri.fsPath === path && !document.isClosed);

@@ -18,6 +18,7 @@ export const createFileTool: AgentTool = {
         required: ["path", "content"]
     },
     access: "write",
+    pathArguments: ["path"],
     summarize: (args) => `${args.overwrite ? "overwrite" : "create"} ${brief(args.path)}`,
     async invoke(args, { paths, edits }) {
         const content = requiredString(args, "content");

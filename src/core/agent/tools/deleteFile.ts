@@ -4,7 +4,8 @@ import type { AgentTool } from "./types";
 
 export const deleteFileTool: AgentTool = {
     name: "delete_file",
-    description: "Delete a file of the workspace (not a folder). Proposed to the user, who reviews it.",
+    description: "Delete a file of the workspace (not a folder; a symbolic link is deleted itself, never what it points to). "
+        + "Proposed to the user, who reviews it.",
     parameters: {
         type: "object",
         properties: {
@@ -13,10 +14,15 @@ export const deleteFileTool: AgentTool = {
         required: ["path"]
     },
     access: "write",
+    pathArguments: ["path"],
     summarize: (args) => `delete ${brief(args.path)}`,
     async invoke(args, { paths, edits }) {
-        const file = await paths.resolve(requiredString(args, "path"), { purpose: "write" });
+        const file = await paths.resolve(requiredString(args, "path"), { purpose: "write", entry: true });
         if (file.kind === "directory") throw new ToolError(`${file.display} is a folder; delete_file deletes files only.`);
+        if (file.kind === "symlink") {
+            const proposal = await edits.proposeDelete(file);
+            return { text: `Proposed deleting the symbolic link ${file.display} itself (it points to ${file.linkTarget ?? "?"}, which stays; the user reviews it, not deleted yet).`, proposals: [proposal] };
+        }
         const state = await edits.read(file);
         if (!state.exists) throw new ToolError(`${file.display} does not exist.`);
         const proposal = await edits.proposeDelete(file);

@@ -30,6 +30,7 @@ export const editFileTool: AgentTool = {
         required: ["path"]
     },
     access: "write",
+    pathArguments: ["path"],
     summarize: (args) => {
         const count = Array.isArray(args.edits) ? args.edits.length : 1;
         return `edit ${brief(args.path)}${count > 1 ? ` (${count} replacements)` : ""}`;

@@ -41,6 +41,8 @@ export interface AgentTool {
     access: ToolAccess;
     /** A capability of the host the tool needs; without it the tool is not offered. */
     requires?: "shell" | "diagnostics";
+    /** The arguments that name files it changes (writing tools): resolved for the approval, which shows where they lead. */
+    pathArguments?: readonly string[];
     /** One line for approvals and the transcript, e.g. "edit src/a.ts (2 replacements)". */
     summarize(args: Record<string, unknown>): string;
     invoke(args: Record<string, unknown>, context: ToolContext, signal: AbortSignal): Promise<ToolResult>;

@@ -16,6 +16,7 @@ export async function run(): Promise<void> {
     await import("./engine.test.js");
     await import("./chat.test.js");
     await import("./editorCommands.test.js");
+    await import("./agentFs.test.js");
     const failures = await new Promise<number>((resolve) => mocha.run(resolve));
     if (failures > 0) throw new Error(`${failures} integration test(s) failed`);
 }

@@ -5,6 +5,7 @@
  * made to do on cue (a folder swapped between the last check and the write, a disk that fills).
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { applyPatch } from "diff";
@@ -62,6 +63,11 @@ describe("agent hardening", () => {
             assert.deepEqual(fs.readdirSync(ws.file(".git/hooks")), []);
             // Reading through the link stays possible: only changes are refused.
             assert.match(await ws.call("read_file", { path: "notes/config" }), /bare = false/);
+        });
+
+        it("refuses .git spelled with code points some file systems ignore", async () => {
+            assert.match(await ws.call("create_file", { path: ".g\u200cit/hooks/pre-commit", content: "#!/bin/sh\n" }), /^ERROR: .*\.git folder/);
+            assert.match(await ws.call("create_file", { path: ".GIT\ufeff/config", content: "" }), /^ERROR: .*\.git folder/);
         });
 
         it("refuses at accept a proposal whose folder became a link into .git after it was proposed", async () => {
@@ -239,6 +245,15 @@ describe("agent hardening", () => {
             assert.equal(ws.exists("deep"), false, "the failed step's folders are removed");
             assert.deepEqual(fs.readdirSync(ws.file("src")), ["a.ts"], "no temporary file is left");
             assert.equal(edits.pending().length, 3, "the proposals stay for another try");
+        });
+    });
+
+    describe("special files", () => {
+        it("reading a FIFO where a file was expected fails at once instead of waiting for a writer", async () => {
+            const fifo = ws.file("pipe");
+            execFileSync("mkfifo", [fifo]);
+            await assert.rejects(ws.fs.readFile(fifo, 1000), /not a regular file/);
+            assert.match(await ws.call("read_file", { path: "pipe" }), /^ERROR: .*not a regular file/);
         });
     });
 

@@ -42,6 +42,7 @@ export interface ResolveOptions {
 const MAX_PATH_LENGTH = 4096;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)(\..*)?$/i;
 const WINDOWS_FORBIDDEN_CHARS = /[<>:"|?*]/;
+const IGNORABLE_CODE_POINTS = /[\u200b-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 
 interface Root {
     root: WorkspaceRoot;
@@ -113,7 +114,8 @@ export class WorkspacePaths {
 
     /** `.git`, in any case (case-insensitive file systems), and its 8.3 short name on Windows. */
     private isGitSegment(segment: string): boolean {
-        const lower = segment.toLowerCase();
+        // Code points some file systems ignore in names (HFS+: ".g\u200cit" is ".git"), as git itself does.
+        const lower = segment.replace(IGNORABLE_CODE_POINTS, "").toLowerCase();
         return lower === ".git" || (this.windows && (/^git~\d+$/.test(lower) || /^\.git[. ]+$/.test(lower)));
     }
 

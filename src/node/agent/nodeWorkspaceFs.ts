@@ -3,7 +3,7 @@
  * buffers and WorkspaceEdits on top, see src/vscode/agent/). Changes are applied in order; a file is written through a
  * temporary file and a rename, so a crash never leaves half a file, and a failed step undoes the ones before it.
  */
-import { promises as fsp } from "node:fs";
+import { constants as fsConstants, promises as fsp } from "node:fs";
 import path from "node:path";
 import { verifyStillCanonical, type DirEntry, type EntryKind, type EntryStat, type FileChange, type WorkspaceFs, type WorkspaceRoot } from "../../core/agent/workspaceFs";
 
@@ -32,7 +32,8 @@ export class NodeWorkspaceFs implements WorkspaceFs {
     }
 
     async readFile(file: string, maxBytes: number): Promise<Uint8Array> {
-        const handle = await fsp.open(file, "r");
+        // Non-blocking: a FIFO put where a file was expected must not hang a thread of the pool waiting for a writer.
+        const handle = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
         try {
             const stat = await handle.stat();
             if (!stat.isFile()) throw new Error(`${file} is not a regular file`);

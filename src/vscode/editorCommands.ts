@@ -528,11 +528,18 @@ function importPathFor(testPath: string, sourcePath: string, languageId: string)
     return up === 0 ? `./${rest}` : `${"../".repeat(up)}${rest}`;
 }
 
+/** Larger dependency manifests are not read (no real one comes close). */
+const MANIFEST_MAX_BYTES = 1024 * 1024;
+
 /** The names of the project's dependencies, from package.json and Python's requirements/pyproject, when present. */
 async function projectDependencies(folder: vscode.Uri): Promise<string[]> {
     const read = async (name: string) => {
         try {
-            return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, name)));
+            const uri = vscode.Uri.joinPath(folder, name);
+            // Only a regular file of a sane size: a FIFO would never answer, and a huge one would block while parsed.
+            const stat = await vscode.workspace.fs.stat(uri);
+            if ((stat.type & vscode.FileType.File) === 0 || stat.size > MANIFEST_MAX_BYTES) return undefined;
+            return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
         } catch {
             return undefined;
         }

@@ -47,4 +47,24 @@ describe("StopStringMatcher", () => {
     it("flushes held text at the end of generation", () => {
         assert.deepEqual(run(["STOP"], ["abc", "ST"]), { emitted: "abcST", full: "abcST" });
     });
+
+    it("streams a 2 MB answer token by token, with stop-string starts all along it, and finds the stop at its end", () => {
+        // Before: every push searched the whole answer (a 192 KB answer took 37 s); now each push looks at a bounded window.
+        const matcher = new StopStringMatcher(["<|im_end|>", "</tool_call>", "\n\n\n"]);
+        const unit = "text <|im_en</tool_cal\n\n";
+        let emitted = "";
+        const total = 2 * 1024 * 1024;
+        for (let sent = 0; sent < total; sent += unit.length) {
+            for (const piece of unit.match(/.{1,3}/gs)!) {
+                const { emit, stop } = matcher.push(piece);
+                assert.equal(stop, undefined);
+                emitted += emit;
+            }
+        }
+        const last = matcher.push("end<|im_end|>ignored");
+        emitted += last.emit;
+        assert.equal(last.stop, "<|im_end|>");
+        assert.equal(emitted, matcher.fullText);
+        assert.ok(emitted.endsWith("\n\nend") && emitted.length >= total);
+    });
 });

@@ -165,13 +165,15 @@ export class LlamaBackend implements EngineBackend {
         const started = performance.now();
         const { model } = loaded;
         const seq = loaded.sequences[params.sequence];
-        const tokenized = this.tokenizeWith(model, params.prompt);
+        // Checked first, piece by piece: a prompt far larger than the context stops being tokenized once it is too large.
+        const tokenized = this.tokenizeWith(model, params.prompt, seq.contextSize);
         const tokenizeMs = performance.now() - started;
         const tokens = tokenized.tokens as Token[];
         if (tokens.length === 0) throw new BackendError("badRequest", "The prompt is empty.");
         if (tokens.length >= seq.contextSize) {
             throw new BackendError("badRequest",
-                `The prompt has ${tokens.length} tokens but the context holds ${seq.contextSize}: shorten it or raise qwenLocal.contextSize.`);
+                `The prompt has ${tokenized.partial ? "at least " : ""}${tokens.length} tokens but the context holds ${seq.contextSize}: `
+                + "shorten it or raise qwenLocal.contextSize.");
         }
         const maxTokens = Math.max(0, Math.min(params.maxTokens, seq.contextSize - tokens.length));
         const meterStart = seq.tokenMeter.usedInputTokens;
@@ -295,7 +297,9 @@ export class LlamaBackend implements EngineBackend {
     }
 
     /** The prompt's tokens, and the token positions where the prompt asks for checkpoints (and which are transient). */
-    private tokenizeWith(model: LlamaModel, prompt: PromptInput): { tokens: number[]; checkpoints: number[]; transient: Set<number> } {
+    private tokenizeWith(
+        model: LlamaModel, prompt: PromptInput, limit?: number
+    ): { tokens: number[]; checkpoints: number[]; transient: Set<number>; partial?: boolean } {
         switch (prompt.kind) {
             case "tokens":
                 return { tokens: prompt.tokens, checkpoints: [], transient: new Set() };
@@ -311,7 +315,9 @@ export class LlamaBackend implements EngineBackend {
                         if (checkpoints[checkpoints.length - 1] !== tokens.length) checkpoints.push(tokens.length);
                         (piece.transient ? transient : stable).add(tokens.length);
                     } else {
-                        tokens.push(...model.tokenize(piece.text, piece.kind === "special"));
+                        // A loop, not push(...): a piece can be hundreds of thousands of tokens (a spread overflows the stack).
+                        for (const token of model.tokenize(piece.text, piece.kind === "special")) tokens.push(token);
+                        if (limit !== undefined && tokens.length > limit) return { tokens, checkpoints, transient, partial: true };
                     }
                 }
                 // A position that is also asked for as a stable checkpoint is stable.

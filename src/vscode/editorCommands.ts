@@ -551,7 +551,7 @@ async function projectDependencies(folder: vscode.Uri): Promise<string[]> {
             const parsed = JSON.parse(packageJson) as Record<string, unknown>;
             for (const field of ["dependencies", "devDependencies", "peerDependencies"]) {
                 const deps = parsed[field];
-                if (typeof deps === "object" && deps !== null) names.push(...Object.keys(deps));
+                if (typeof deps === "object" && deps !== null) for (const name of Object.keys(deps)) names.push(name);
             }
         } catch {
             // not JSON: no names from it
@@ -559,7 +559,10 @@ async function projectDependencies(folder: vscode.Uri): Promise<string[]> {
     }
     for (const file of ["requirements.txt", "requirements-dev.txt", "pyproject.toml", "Cargo.toml", "go.mod"]) {
         const text = await read(file);
-        if (text) names.push(...text.match(/^[A-Za-z][\w.-]*/gm) ?? [], ...(text.match(/["']([A-Za-z][\w.-]*)/g) ?? []).map((match) => match.slice(1)));
+        if (text) {
+            for (const match of text.match(/^[A-Za-z][\w.-]*/gm) ?? []) names.push(match);
+            for (const match of text.match(/["']([A-Za-z][\w.-]*)/g) ?? []) names.push(match.slice(1));
+        }
     }
     return [...new Set(names)];
 }

@@ -93,6 +93,17 @@ describe("engine on the tiny model (real node-llama-cpp in a worker)", function 
             `diverging late re-evaluates from a checkpoint, not from scratch (${diverged.timings.evaluatedTokens}/${diverged.timings.promptTokens})`);
     });
 
+    it("refuses a prompt far larger than the context with the context message, before it overflows anything", async () => {
+        // A 1.8 MB tool result once failed with "Maximum call stack size exceeded" before the context-size check.
+        const huge = Array.from({ length: 80_000 }, (_, index) => `src/folder${index % 97}/file-${index}.ts`).join("\n");
+        assert.ok(huge.length > 1_800_000);
+        await client.load(load);
+        await assert.rejects(client.generate({ sequence: "chat", prompt: chatPrompt(huge), maxTokens: 8 }),
+            /The prompt has at least \d+ tokens but the context holds \d+: shorten it or raise qwenLocal\.contextSize\./);
+        const after = await client.generate({ sequence: "chat", prompt: chatPrompt("still here?"), maxTokens: 2 });
+        assert.ok(after.timings.promptTokens > 0, "the engine answers the next request");
+    });
+
     it("ends at a stop string and never streams it", async () => {
         // Find what the model says with a fixed seed, then stop on a piece of it.
         const params: GenerateParams = {

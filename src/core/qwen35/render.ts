@@ -39,6 +39,65 @@ export function renderConversationSegments(input: RenderInput): PromptSegment[] 
     return new Renderer(input).render();
 }
 
+const THINK_OPEN = "<think>";
+const THINK_CLOSE = "</think>";
+const CALL_OPEN = "<tool_call>";
+const CALL_CLOSE = "</tool_call>";
+const PARAMETER_OPEN = "<parameter=";
+const PARAMETER_CLOSE = "</parameter>";
+
+/**
+ * The model's raw output, replayed as the tool-call parser read it: the `<think>` that opens it and the `</think>`
+ * that ends the reasoning, and the `<tool_call>` / `</tool_call>` around each call, are the template's tags; the
+ * reasoning, the content, function headers and parameter values are text, so a `<|im_end|>`, `<|im_start|>` or
+ * `</tool_response>` the model quoted never becomes a control token when its turn is replayed.
+ */
+function replayRawOutput(out: SegmentWriter, raw: string): void {
+    let at = 0;
+    if (raw.startsWith(THINK_OPEN)) {
+        out.template(THINK_OPEN);
+        at = THINK_OPEN.length;
+        const close = raw.indexOf(THINK_CLOSE, at);
+        if (close < 0) {
+            out.data(raw.slice(at));
+            return;
+        }
+        out.data(raw.slice(at, close));
+        out.template(THINK_CLOSE);
+        at = close + THINK_CLOSE.length;
+    }
+    while (at < raw.length) {
+        const open = raw.indexOf(CALL_OPEN, at);
+        if (open < 0) {
+            out.data(raw.slice(at));
+            return;
+        }
+        out.data(raw.slice(at, open));
+        out.template(CALL_OPEN);
+        at = open + CALL_OPEN.length;
+        // Inside a call: parameter values run to their `</parameter>`, whatever they hold; the call to `</tool_call>`.
+        for (;;) {
+            const close = raw.indexOf(CALL_CLOSE, at);
+            const parameter = raw.indexOf(PARAMETER_OPEN, at);
+            if (parameter >= 0 && (close < 0 || parameter < close)) {
+                const valueEnd = raw.indexOf(PARAMETER_CLOSE, parameter);
+                const end = valueEnd < 0 ? raw.length : valueEnd + PARAMETER_CLOSE.length;
+                out.data(raw.slice(at, end));
+                at = end;
+                continue;
+            }
+            if (close < 0) {
+                out.data(raw.slice(at));
+                return;
+            }
+            out.data(raw.slice(at, close));
+            out.template(CALL_CLOSE);
+            at = close + CALL_CLOSE.length;
+            break;
+        }
+    }
+}
+
 class SegmentWriter {
     readonly segments: PromptSegment[] = [];
 
@@ -135,9 +194,10 @@ class Renderer {
                 reasoning = pyStrip(reasoning);
                 const rawOutput = pyGet(message, "raw_output");
                 if (index > lastQueryIndex && typeof rawOutput === "string") {
-                    // The model's own tokens, tags included, exactly as it generated them.
+                    // The model's own text exactly as it generated it: its structural tags stay tags, everything it
+                    // wrote (a control tag it quoted from a file included) is text.
                     out.template("<|im_start|>assistant\n");
-                    out.template(rawOutput);
+                    replayRawOutput(out, rawOutput);
                     out.template("<|im_end|>\n");
                     return;
                 }

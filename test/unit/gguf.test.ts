@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -537,6 +538,38 @@ describe("inspectGgufFile", () => {
         const inspection = await inspectGgufFile(directory);
         assert.deepEqual(problemKinds(inspection), ["notAFile"]);
         assert.match(inspection.problems[0].message, /is a folder/);
+    });
+
+    it("a named pipe (FIFO) is refused at once, without waiting for a writer", async function () {
+        if (process.platform === "win32") {
+            this.skip();
+        }
+        const fifo = path.join(directory, "pipe.gguf");
+        execFileSync("mkfifo", [fifo]);
+        // Before the check, opening the FIFO waited forever for a writer: the test ran into its timeout.
+        const inspection = await inspectGgufFile(fifo);
+        assert.deepEqual(problemKinds(inspection), ["notAFile"]);
+        assert.match(inspection.problems[0].message, /is a named pipe \(FIFO\), not a model file .*a model must be a regular \.gguf file/);
+        const linked = path.join(directory, "link-to-pipe.gguf");
+        await fs.symlink(fifo, linked);
+        assert.match((await inspectGgufFile(linked)).problems[0].message, /named pipe/, "a link to a FIFO too");
+    });
+
+    it("devices are refused without reading them: /dev/zero, /dev/null", async function () {
+        if (process.platform === "win32") {
+            this.skip();
+        }
+        for (const device of ["/dev/zero", "/dev/null"]) {
+            const inspection = await inspectGgufFile(device);
+            assert.deepEqual(problemKinds(inspection), ["notAFile"], device);
+            assert.match(inspection.problems[0].message, /is a character device, not a model file/);
+        }
+    });
+
+    it("a symbolic link to a model is followed", async () => {
+        const linked = path.join(directory, "link.gguf");
+        await fs.symlink(await ensureTinyModel(), linked);
+        assert.deepEqual((await inspectGgufFile(linked)).problems, []);
     });
 
     it("a file without read permission", async function () {

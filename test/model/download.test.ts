@@ -61,6 +61,23 @@ function savedChunks(partialPath: string): number {
     }
 }
 
+/** A GGUF version 3 header with no tensors and only general.architecture, padded to the 32-byte alignment. */
+function minimalGgufHeader(): Buffer {
+    const key = Buffer.from("general.architecture");
+    const value = Buffer.from("qwen35moe");
+    const header = Buffer.alloc(4 + 4 + 8 + 8 + 8 + key.length + 4 + 8 + value.length);
+    let at = header.write("GGUF", 0, "latin1");
+    at = header.writeUInt32LE(3, at);
+    at = header.writeBigUInt64LE(0n, at);
+    at = header.writeBigUInt64LE(1n, at);
+    at = header.writeBigUInt64LE(BigInt(key.length), at);
+    at += key.copy(header, at);
+    at = header.writeUInt32LE(8, at); // string
+    at = header.writeBigUInt64LE(BigInt(value.length), at);
+    value.copy(header, at);
+    return Buffer.concat([header, Buffer.alloc((32 - (header.length % 32)) % 32)]);
+}
+
 interface ChildOutcome {
     exitCode: number | null;
     signal: NodeJS.Signals | null;
@@ -353,7 +370,12 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
     });
 
     it("downloads every part of a split model and finds it offline by its first part", async () => {
-        const parts = [1, 2, 3].map(() => Buffer.concat([Buffer.from("GGUF"), crypto.randomBytes(300_000)]));
+        // Each part a GGUF of its own (a header without tensors here), as gguf-split writes them: a downloaded file
+        // is kept only when its header parses.
+        const parts = [1, 2, 3].map(() => {
+            const header = minimalGgufHeader();
+            return Buffer.concat([header, crypto.randomBytes(300_004 - header.length)]);
+        });
         const server = await startHfServer({
             files: parts.map((data, index) => ({
                 user: "unsloth", repo: "Qwen3.5-27B-GGUF", quant: index === 0 ? "UD-Q4_K_XL" : undefined,

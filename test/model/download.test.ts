@@ -7,7 +7,7 @@
  * past 0.
  */
 import { strict as assert } from "assert";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -726,6 +726,15 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
                 return true;
             });
             await assert.rejects(store.resolve(directory), /is a folder, not a model file/);
+            if (process.platform !== "win32") {
+                const fifo = path.join(directory, "pipe.gguf");
+                execFileSync("mkfifo", [fifo]);
+                await assert.rejects(store.resolve(fifo), (error: Error) => {
+                    assert.equal((error as ModelDownloadError).code, "notFound");
+                    assert.match(error.message, /is a named pipe \(FIFO\), not a model file/);
+                    return true;
+                });
+            }
             await assert.rejects(store.resolve("hf:bad uri"), (error: Error) => (error as ModelDownloadError).code === "invalidUri");
         });
     });

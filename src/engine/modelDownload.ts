@@ -176,6 +176,9 @@ async function downloadLocked(ref: HfModelRef, endpoint: string, directory: stri
         const staged = stageDownloads(downloader);
 
         try {
+            await Promise.all(staged.map((file) => file.writer?.open())).catch((error: unknown) => {
+                throw toDownloadError(error, ref, endpoint);
+            });
             await transfer(downloader, { ...options, stallTimeoutMs, endpoint, ref, resumedFromBytes });
         } finally {
             await Promise.all(staged.map((file) => file.writer?.stop()));
@@ -688,6 +691,25 @@ class ChunkMapKeeper {
             ? tagStray(writeOriginal(cursor, buffer)) // the chunk map itself, after the data
             : this.write(cursor, buffer);
         stream.saveMedataAfterFile = (data) => this.save(data as IpullProgress);
+    }
+
+    /**
+     * Creates the partial file (if new) before ipull writes anything: ipull's first chunk-map save "ensures" the file
+     * exists by writing it EMPTY when it is not there yet, which would truncate data written here in the meantime.
+     */
+    async open(): Promise<void> {
+        const handle = await (this.handle ??= fsp.open(this.stream.path, fsConstants.O_RDWR | fsConstants.O_CREAT));
+        // The chunk map lives after the data and needs new space each time it grows: on a disk that fills up, the map
+        // is what could no longer be saved, and the download would start over. Its room is taken now, as blanks
+        // (JSON allows trailing white space; ipull cuts it all off when the download completes).
+        if ((await handle.stat()).size <= this.stream.fileSize) {
+            const room = Buffer.alloc(256 + 2 * Math.ceil(this.stream.fileSize / (1024 * 1024)), 0x20);
+            for (let done = 0; done < room.length;) {
+                const { bytesWritten } = await handle.write(room, done, room.length - done, this.stream.fileSize + done);
+                if (bytesWritten <= 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+                done += bytesWritten;
+            }
+        }
     }
 
     private write(cursor: number, buffer: Uint8Array): Promise<void> {

@@ -613,6 +613,7 @@ interface IpullWriteStream {
     fileSize: number;
     write(cursor: number, buffer: Uint8Array): Promise<void>;
     saveMedataAfterFile(data: unknown): Promise<void>;
+    close(): Promise<void>;
 }
 
 interface IpullFileEngine {
@@ -682,6 +683,7 @@ class ChunkMapKeeper {
     private latest?: IpullProgress;
     private saving: Promise<void> = Promise.resolve();
     private stopped = false;
+    private accepting = true;
     private readonly saveOriginal: (data: unknown) => Promise<void>;
 
     constructor(private readonly stream: IpullWriteStream) {
@@ -717,7 +719,7 @@ class ChunkMapKeeper {
         this.pending.add(range);
         const writing = (async () => {
             try {
-                if (this.stopped) throw new Error("The download was stopped.");
+                if (!this.accepting) throw new Error("The download was stopped.");
                 const handle = await (this.handle ??= fsp.open(this.stream.path, fsConstants.O_RDWR | fsConstants.O_CREAT));
                 for (let done = 0; done < buffer.length;) {
                     const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, cursor + done);
@@ -773,11 +775,18 @@ class ChunkMapKeeper {
         return ![...this.pending].some(overlaps) && !this.failed.some(overlaps);
     }
 
-    /** After the transfer: no more writes or saves; waits for those under way, and closes the file. */
+    /**
+     * After the transfer: no more writes; waits for those under way, saves the map once more (writes that landed after
+     * ipull gave up count: a resume need not fetch them again), and closes the files.
+     */
     async stop(): Promise<void> {
-        this.stopped = true;
+        this.accepting = false;
         await Promise.allSettled([...this.writes]);
+        // After a completed download ipull refuses this save (the map was cut off with the truncation): nothing is written.
+        if (this.latest != null) await this.save(this.latest);
+        this.stopped = true;
         await this.saving;
+        await this.stream.close().catch(() => undefined); // ipull's own handle, in case that save reopened it
         const handle = this.handle;
         this.handle = undefined;
         if (handle != null) await (await handle.catch(() => undefined))?.close().catch(() => undefined);

@@ -2,11 +2,10 @@
  * `info <model>` and `chat <model> "prompt"`: the engine from the command line, through the same worker process
  * and protocol the extension uses.
  */
-import os from "node:os";
 import path from "node:path";
 import { renderConversationSegments } from "../core/qwen35/render";
 import { samplingModeFor, SAMPLING_PRESETS } from "../core/qwen35/sampling";
-import { EngineClient } from "../engine/client";
+import { EngineClient, EngineError } from "../engine/client";
 import { inspectGgufFile } from "../engine/ggufFile";
 import { CliUsageError, parseFlags, wholeNumber, type CliCommand, type CliIo } from "./command";
 
@@ -19,14 +18,17 @@ function stderrLogger(io: CliIo, verbose: boolean) {
 
 export const infoCommand: CliCommand = {
     name: "info",
-    usage: "info <model.gguf> [--context N]   what the file is, and how the engine would run it (nothing is loaded)",
+    usage: "info <model.gguf> [--context N] [--verbose]   what the file is, and how the engine would run it (no weights are loaded)",
     async run(args, io) {
-        const flags = parseFlags(args, ["--context"], []);
+        const flags = parseFlags(args, ["--context"], ["--verbose"]);
         const [modelPath] = flags.positional;
         if (!modelPath) throw new CliUsageError("give the path of a .gguf model");
-        const inspection = await inspectGgufFile(path.resolve(modelPath), { allowOtherArchitectures: true });
+        const resolvedPath = path.resolve(modelPath);
+        // The header is read here, in plain JavaScript; llama.cpp only ever sees the file in the worker process.
+        const inspection = await inspectGgufFile(resolvedPath, { allowOtherArchitectures: true });
+        const problems: { kind: string; message: string }[] = [...inspection.problems];
         const report: Record<string, unknown> = {
-            path: path.resolve(modelPath),
+            path: resolvedPath,
             ok: inspection.ok,
             architecture: inspection.architecture,
             name: inspection.name,
@@ -35,36 +37,49 @@ export const infoCommand: CliCommand = {
             sizeBytes: inspection.actualSizeBytes,
             expectedSizeBytes: inspection.expectedSizeBytes,
             metadata: inspection.metadata && { ...inspection.metadata, chatTemplate: undefined, specialTokenIds: undefined },
-            problems: inspection.problems,
+            problems,
             warnings: inspection.warnings
         };
         if (inspection.ok) {
-            // What the engine would do: the backend it would pick and how many layers would fit on it.
-            const { getLlama, readGgufFileInfo, GgufInsights } = await import("node-llama-cpp");
-            const llama = await getLlama({ gpu: "auto", build: "never", progressLogs: false });
-            const insights = await GgufInsights.from(await readGgufFileInfo(path.resolve(modelPath)), llama);
-            const contextSize = wholeNumber(flags, "--context", 32768);
-            const resolved = await insights.configurationResolver.resolveAndScoreConfig({
-                targetContextSize: Math.min(contextSize, insights.trainContextSize ?? contextSize)
+            // What llama.cpp makes of it, and what the engine would do: the backend it would pick and how many layers
+            // would fit on it.
+            const client = new EngineClient({
+                workerPath: path.join(__dirname, "worker.js"),
+                log: stderrLogger(io, flags.switches.has("--verbose")),
+                maxCrashes: 1
             });
-            report.engine = {
-                backend: llama.gpu === false ? "cpu" : llama.gpu,
-                cpuCores: os.availableParallelism(),
-                gpuLayers: resolved.resolvedValues.gpuLayers,
-                totalLayers: insights.totalLayers,
-                contextSize: resolved.resolvedValues.contextSize,
-                hybrid: insights.isHybrid,
-                estimatedModelRamBytes: resolved.resolvedValues.modelRamUsage,
-                estimatedContextRamBytes: resolved.resolvedValues.contextRamUsage,
-                estimatedVramBytes: resolved.resolvedValues.modelVramUsage + resolved.resolvedValues.contextVramUsage,
-                compatibilityScore: resolved.compatibilityScore
-            };
-            await llama.dispose();
+            try {
+                report.engine = await client.inspect({
+                    modelPath: resolvedPath,
+                    contextSize: wholeNumber(flags, "--context", 32768),
+                    gpu: "auto"
+                });
+            } catch (error) {
+                problems.push(engineProblem(error, resolvedPath));
+            } finally {
+                await client.dispose();
+            }
+            report.ok = problems.length === 0;
         }
         io.stdout.write(JSON.stringify(report, null, 2) + "\n");
-        return inspection.ok ? 0 : 1;
+        return report.ok === true ? 0 : 1;
     }
 };
+
+function engineProblem(error: unknown, modelPath: string): { kind: string; message: string } {
+    const label = `The model file "${path.basename(modelPath)}"`;
+    if (error instanceof EngineError && error.code === "workerCrashed") {
+        return {
+            kind: "crashed",
+            message: `${label} made llama.cpp crash while reading it (${error.message.replace(/^The engine process stopped unexpectedly \((.*?)\).*$/s, "$1")}): ` +
+                "its metadata or vocabulary is damaged or uses something this llama.cpp cannot handle. Download the model again, or choose another one."
+        };
+    }
+    if (error instanceof EngineError && error.code === "modelInvalid") {
+        return { kind: "notLoadable", message: `${label} cannot be loaded by llama.cpp: ${error.message.replace(/^llama\.cpp cannot load [^:]*: /, "")}` };
+    }
+    return { kind: "engine", message: `${label} could not be checked by the engine: ${error instanceof Error ? error.message : String(error)}` };
+}
 
 export const chatCommand: CliCommand = {
     name: "chat",
@@ -88,7 +103,11 @@ export const chatCommand: CliCommand = {
                 contextSize: wholeNumber(flags, "--context", 8192),
                 gpu: "auto",
                 threads: wholeNumber(flags, "--threads", 0)
-            }, { signal: controller.signal });
+            }, { signal: controller.signal }).catch((error: unknown) => {
+                // Only a crash needs rewording here: the worker's own errors already say what is wrong with the file.
+                if (error instanceof EngineError && error.code === "workerCrashed") throw new Error(engineProblem(error, path.resolve(modelPath)).message);
+                throw error;
+            });
             const preset = SAMPLING_PRESETS[samplingModeFor(thinking)];
             const segments = renderConversationSegments({
                 messages: [{ role: "user", content: prompt }],

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { Emitter, type Event } from "../core/events";
 import { errorMessage, type Logger } from "../core/log";
 import {
-    isWorkerMessage, type DownloadParams, type DownloadProgress, type DownloadResult, type ErrorCode, type GenerateChunk, type GenerateParams, type GenerateResult, type LoadParams,
+    isWorkerMessage, type DownloadParams, type DownloadProgress, type DownloadResult, type EngineEstimate, type ErrorCode, type GenerateChunk, type GenerateParams, type GenerateResult, type InspectParams, type LoadParams,
     type LoadProgress, type MethodName, type ModelInfo, type PromptInput, type SequenceName, type SequenceState,
     type WorkerMethods
 } from "./protocol";
@@ -143,6 +143,19 @@ export class EngineClient {
         this.clearIdleTimer();
         try {
             return await this.request(await this.ensureWorker(), "download", params, options);
+        } finally {
+            this.armIdleTimer();
+        }
+    }
+
+    /**
+     * Asks llama.cpp, in the worker process, whether it can load a model and how it would run it, without loading
+     * the weights. A file that makes llama.cpp abort rejects with code "workerCrashed"; one it refuses, "modelInvalid".
+     */
+    async inspect(params: InspectParams, signal?: AbortSignal): Promise<EngineEstimate> {
+        this.clearIdleTimer();
+        try {
+            return await this.request(await this.ensureWorker(), "inspect", params, { signal });
         } finally {
             this.armIdleTimer();
         }

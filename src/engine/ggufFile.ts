@@ -1,4 +1,4 @@
-import { promises as fs } from "fs";
+import { constants as fsConstants, promises as fs, type Stats } from "fs";
 import * as path from "path";
 import { inspectGguf, type GgufInspection, type GgufProblem, type InspectGgufOptions } from "../core/gguf/inspectGguf";
 import type { GgufByteSource } from "../core/gguf/byteCursor";
@@ -15,19 +15,32 @@ export async function inspectGgufFile(filePath: string, options: InspectGgufOpti
     const failed = (problem: GgufProblem, actualSizeBytes = 0): GgufInspection =>
         ({ ok: false, actualSizeBytes, problems: [problem], warnings: [] });
 
+    // The type first: opening a FIFO for reading waits for a writer (forever), and a device such as /dev/zero reads
+    // without end. A symbolic link to a model file is fine (stat follows it).
+    let before: Stats;
+    try {
+        before = await fs.stat(filePath);
+    } catch (error) {
+        return failed(openProblem(error, filePath, label));
+    }
+    const typeProblem = fileTypeProblem(before, filePath, label);
+    if (typeProblem !== undefined) {
+        return failed(typeProblem);
+    }
+
     let handle: fs.FileHandle;
     try {
-        handle = await fs.open(filePath, "r");
+        // Non-blocking, so that a path swapped for a FIFO after the check still cannot hang here; for a regular file
+        // the flag changes nothing.
+        handle = await fs.open(filePath, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
     } catch (error) {
         return failed(openProblem(error, filePath, label));
     }
     try {
         const stat = await handle.stat();
-        if (stat.isDirectory()) {
-            return failed({ kind: "notAFile", message: `${label} is a folder, not a file (${filePath}). Choose the .gguf file inside it.` });
-        }
-        if (!stat.isFile()) {
-            return failed({ kind: "notAFile", message: `${label} is not a regular file (${filePath}). Choose a .gguf file.` });
+        const openedProblem = fileTypeProblem(stat, filePath, label);
+        if (openedProblem !== undefined) {
+            return failed(openedProblem);
         }
         return await inspectGguf(fileByteSource(handle, stat.size), { ...options, fileLabel: label });
     } catch (error) {
@@ -38,6 +51,25 @@ export async function inspectGgufFile(filePath: string, options: InspectGgufOpti
     } finally {
         await handle.close().catch(() => undefined);
     }
+}
+
+/** Undefined for a regular file; otherwise what it is instead, for the user. */
+export function fileTypeProblem(stat: Stats, filePath: string, label: string): GgufProblem | undefined {
+    if (stat.isFile()) {
+        return undefined;
+    }
+    if (stat.isDirectory()) {
+        return { kind: "notAFile", message: `${label} is a folder, not a file (${filePath}). Choose the .gguf file inside it.` };
+    }
+    const what = stat.isFIFO() ? "a named pipe (FIFO)"
+        : stat.isCharacterDevice() ? "a character device"
+            : stat.isBlockDevice() ? "a block device"
+                : stat.isSocket() ? "a socket"
+                    : "not a regular file";
+    return {
+        kind: "notAFile",
+        message: `${label} is ${what}, not a model file (${filePath}): a model must be a regular .gguf file. Choose the .gguf file itself.`
+    };
 }
 
 function fileByteSource(handle: fs.FileHandle, size: number): GgufByteSource {

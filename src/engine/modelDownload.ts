@@ -28,11 +28,13 @@
  * Errors are ModelDownloadError with a `code`; a cancelled download rejects with ModelDownloadCancelledError, whose
  * `name` is "AbortError" and `code` "cancelled" (the worker protocol's code), so either test works.
  */
+import { constants as fsConstants, createReadStream } from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import crypto from "node:crypto";
 import type { ModelDownloader } from "node-llama-cpp" with { "resolution-mode": "import" };
 import { parseHfUri, formatBytes, type DownloadProgress, type HfModelRef } from "../core/models/catalog";
+import { inspectGgufFile } from "./ggufFile";
 
 export type { DownloadProgress } from "../core/models/catalog";
 
@@ -50,6 +52,7 @@ export type ModelDownloadErrorCode =
     | "network"
     | "http"
     | "sizeMismatch"
+    | "hashMismatch"
     | "sizeUnknown"
     | "notGguf"
     | "stalled"
@@ -128,6 +131,8 @@ export async function downloadModel(options: DownloadModelOptions): Promise<Down
 interface HubManifestFile {
     rfilename: string;
     size?: number;
+    /** The Git LFS object id of the file: its SHA-256, in hex. */
+    sha256?: string;
 }
 
 async function downloadLocked(ref: HfModelRef, endpoint: string, directory: string,
@@ -168,11 +173,23 @@ async function downloadLocked(ref: HfModelRef, endpoint: string, directory: stri
         }
         const resumedFromBytes = Math.min(downloader.downloadedSize, announcedBytes);
         await checkFreeSpace(directory, announcedBytes - resumedFromBytes);
+        const staged = stageDownloads(downloader);
 
-        await transfer(downloader, { ...options, stallTimeoutMs, endpoint, ref, resumedFromBytes });
+        try {
+            await Promise.all(staged.map((file) => file.writer?.open())).catch((error: unknown) => {
+                throw toDownloadError(error, ref, endpoint);
+            });
+            await transfer(downloader, { ...options, stallTimeoutMs, endpoint, ref, resumedFromBytes });
+        } finally {
+            await Promise.all(staged.map((file) => file.writer?.stop()));
+        }
         finished = true;
 
-        await verifyDownloadedFiles(files, manifest);
+        // Only a file checked byte for byte gets the model's name: until then it is the partial download.
+        await verifyDownloadedFiles(staged, manifest);
+        for (const file of staged) {
+            if (file.stagedPath !== file.finalPath) await fsp.rename(file.stagedPath, file.finalPath);
+        }
         await recordDownload(directory, ref.uri, files.map((file) => ({ name: file.fileName, sizeBytes: file.totalSize })));
         return {
             path: downloader.entrypointFilePath,
@@ -321,10 +338,15 @@ async function fetchManifest(ref: HfModelRef & { kind: "quant" }, endpoint: stri
         return undefined;
     }
     try {
-        const json = await response.json() as { ggufFile?: { rfilename?: unknown; size?: unknown } };
+        const json = await response.json() as { ggufFile?: { rfilename?: unknown; size?: unknown; lfs?: { sha256?: unknown } } };
         const file = json.ggufFile;
         if (typeof file?.rfilename !== "string") return undefined;
-        return { rfilename: file.rfilename, size: typeof file.size === "number" && file.size > 0 ? file.size : undefined };
+        const sha256 = file.lfs?.sha256;
+        return {
+            rfilename: file.rfilename,
+            size: typeof file.size === "number" && file.size > 0 ? file.size : undefined,
+            sha256: typeof sha256 === "string" && /^[0-9a-f]{64}$/i.test(sha256) ? sha256.toLowerCase() : undefined
+        };
     } catch {
         throwIfCancelled(signal);
         return undefined;
@@ -349,29 +371,82 @@ async function checkFreeSpace(directory: string, neededBytes: number): Promise<v
 
 const GGUF_MAGIC = Buffer.from("GGUF", "ascii");
 
-/** After ipull reports success: every file is there, as large as announced (and as the manifest says), and GGUF. */
-async function verifyDownloadedFiles(files: ModelDownloader["filesInfo"], manifest: HubManifestFile | undefined): Promise<void> {
+/**
+ * After ipull reports success, before any file gets its final name: every file is as large as announced (and as the
+ * manifest says), hashes to the manifest's SHA-256 where it gives one, and is a GGUF whose header parses and whose
+ * tensor data fits in the file. A file that fails is deleted (resuming it would only reproduce it).
+ */
+async function verifyDownloadedFiles(files: readonly StagedFile[], manifest: HubManifestFile | undefined): Promise<void> {
     const problems: ModelDownloadError[] = [];
     for (const [index, file] of files.entries()) {
-        await trimTrailingProgressRecord(file.filePath, file.totalSize);
-        const size = await fileSize(file.filePath);
-        const expected = index === 0 && manifest?.size != null ? manifest.size : file.totalSize;
-        if (size !== file.totalSize || size !== expected) {
-            problems.push(new ModelSizeMismatchError(`${file.fileName} is ${size ?? "missing, "} bytes after the download, ` +
-                `but ${expected} bytes were announced: the download is incomplete or corrupt and was deleted. Try again.`,
-            expected, size ?? 0));
-            continue;
-        }
-        if (!(await startsWith(file.filePath, GGUF_MAGIC))) {
-            problems.push(new ModelDownloadError("notGguf", `${file.fileName} is not a GGUF model file (the server may have ` +
-                "sent an error page instead); it was deleted. Check the model URI and the download endpoint."));
-        }
+        await trimTrailingProgressRecord(file.stagedPath, file.totalSize);
+        const problem = await verifyFile(file, index === 0 ? manifest : undefined);
+        if (problem != null) problems.push(problem);
     }
     if (problems.length > 0) {
         // A bad file left at the final name would be taken for a complete model by node-llama-cpp's own lookup.
-        await Promise.all(files.map((file) => removeQuietly(file.filePath)));
+        await Promise.all(files.map((file) => removeQuietly(file.stagedPath)));
         throw problems[0]!;
     }
+}
+
+async function verifyFile(file: StagedFile, manifest: HubManifestFile | undefined): Promise<ModelDownloadError | undefined> {
+    const size = await fileSize(file.stagedPath);
+    const expected = manifest?.size ?? file.totalSize;
+    if (size !== file.totalSize || size !== expected) {
+        return new ModelSizeMismatchError(`${file.fileName} is ${size ?? "missing, "} bytes after the download, ` +
+            `but ${expected} bytes were announced: the download is incomplete or corrupt and was deleted. Try again.`,
+        expected, size ?? 0);
+    }
+    if (!(await startsWith(file.stagedPath, GGUF_MAGIC))) {
+        return new ModelDownloadError("notGguf", `${file.fileName} is not a GGUF model file (the server may have ` +
+            "sent an error page instead); it was deleted. Check the model URI and the download endpoint.");
+    }
+    if (manifest?.sha256 != null) {
+        const actual = await sha256File(file.stagedPath);
+        if (actual !== manifest.sha256) {
+            return new ModelDownloadError("hashMismatch", `${file.fileName} does not have the SHA-256 its manifest gives ` +
+                `(${manifest.sha256}, but the downloaded file's is ${actual}): the file is corrupt, or not the one listed. ` +
+                "It was deleted; try again, or use another endpoint.");
+        }
+    }
+    return checkGgufStructure(file.stagedPath, file.fileName, size);
+}
+
+/** The GGUF's own account of its size: the header parses, and the tensor data it describes lies within the file. */
+async function checkGgufStructure(filePath: string, fileName: string, size: number): Promise<ModelDownloadError | undefined> {
+    const inspection = await inspectGgufFile(filePath, { allowOtherArchitectures: true, fileLabel: fileName });
+    const expected = inspection.expectedSizeBytes;
+    if (expected != null && expected > size) {
+        return new ModelSizeMismatchError(`${fileName} is ${size} bytes, but its GGUF header places tensor data up to byte ` +
+            `${expected}: the server sent a truncated file (${expected - size} bytes are missing). It was deleted; try ` +
+            "again, or use another endpoint.", expected, size);
+    }
+    const structural = inspection.problems.find((problem) => STRUCTURAL_PROBLEMS.has(problem.kind));
+    if (structural != null) {
+        return new ModelDownloadError("notGguf", `The downloaded file is not a usable GGUF, so it was deleted: ${structural.message}`);
+    }
+    return undefined;
+}
+
+/** What makes a file unreadable as a GGUF, as opposed to one llama.cpp reads but Qwen Local would rather not run. */
+const STRUCTURAL_PROBLEMS = new Set(["notAFile", "missing", "unreadable", "empty", "notGguf", "unsupportedVersion",
+    "truncated", "corrupt", "unknownTensorType"]);
+
+async function sha256File(filePath: string): Promise<string> {
+    const hash = crypto.createHash("sha256");
+    for await (const chunk of createReadStream(filePath, { highWaterMark: 4 * 1024 * 1024 })) hash.update(chunk as Buffer);
+    return hash.digest("hex");
+}
+
+/**
+ * Whether a .gguf found without a completion record in the index (downloaded by node-llama-cpp's CLI, an older
+ * version, or left by a crash) can be used: its header parses and its tensor data fits in the file.
+ */
+export async function isUsableModelFile(filePath: string): Promise<boolean> {
+    const size = await fileSize(filePath);
+    if (size == null) return false;
+    return (await checkGgufStructure(filePath, path.basename(filePath), size)) === undefined;
 }
 
 const MAX_PROGRESS_RECORD_BYTES = 1024 * 1024;
@@ -529,6 +604,208 @@ async function untilSettledOrCancelled(creating: Promise<ModelDownloader>, signa
     }
 }
 
+// ---- Staging: the download stays under its temporary name, with a chunk map that claims only bytes on disk
+
+/** ipull 3.9.5's per-file engine and write stream, as far as used here (public members in ipull's typings). */
+interface IpullWriteStream {
+    path: string;
+    finalPath: string;
+    fileSize: number;
+    write(cursor: number, buffer: Uint8Array): Promise<void>;
+    saveMedataAfterFile(data: unknown): Promise<void>;
+    close(): Promise<void>;
+}
+
+interface IpullFileEngine {
+    options?: { writeStream?: IpullWriteStream };
+}
+
+interface IpullProgress {
+    part: number;
+    chunks: number[];
+    chunkSize: number;
+}
+
+interface StagedFile {
+    fileName: string;
+    totalSize: number;
+    /** Where the data is until it is verified: the partial download (`<name>.ipull`), or the final name for a file
+     *  ipull found already there ("skip existing"), which is verified in place. */
+    stagedPath: string;
+    finalPath: string;
+    writer?: ChunkMapKeeper;
+}
+
+/**
+ * Makes ipull leave a finished download under its temporary name (it would rename it to the final name on close even
+ * after a failed write: it counts a chunk as complete before its bytes are written) and routes its data writes through
+ * a ChunkMapKeeper. Uses node-llama-cpp 3.21.1's internal list of ipull engines, one per file; without it the download
+ * is refused rather than done unchecked.
+ */
+function stageDownloads(downloader: ModelDownloader): StagedFile[] {
+    const engines = (downloader as unknown as { _specificFileDownloaders?: IpullFileEngine[] })._specificFileDownloaders;
+    const files = downloader.filesInfo;
+    if (!Array.isArray(engines) || engines.length !== files.length || engines.some((engine) => engine.options?.writeStream == null)) {
+        throw new ModelDownloadError("failed", "This version of node-llama-cpp downloads differently from the one Qwen " +
+            "Local was built for (3.21.1), so the download could not be checked. Reinstall Qwen Local.");
+    }
+    return files.map((file, index) => {
+        const stream = engines[index]!.options!.writeStream!;
+        const finalPath = path.resolve(stream.finalPath);
+        if (path.resolve(stream.path) === finalPath) {
+            // ipull found a file of the announced size at the final name and will not download it.
+            return { fileName: file.fileName, totalSize: file.totalSize, stagedPath: finalPath, finalPath };
+        }
+        stream.finalPath = stream.path;
+        return { fileName: file.fileName, totalSize: file.totalSize, stagedPath: path.resolve(stream.path), finalPath,
+            writer: new ChunkMapKeeper(stream) };
+    });
+}
+
+const CHUNK_COMPLETE = 2;
+const CHUNK_NOT_STARTED = 0;
+
+/**
+ * ipull writes a chunk's bytes without waiting for them (fire and forget), marks the chunk complete at once, and saves
+ * that chunk map after the data: after a crash or a failed write (a full disk) the map claims bytes that never
+ * reached the disk, and the resumed file has a hole. This keeps the map honest:
+ * - data is written here, whole (a short write, what a nearly full disk does, is continued or fails; ipull ignores
+ *   it), through a file handle of its own;
+ * - a saved map marks a chunk complete only when every write into it has landed, and never one whose write failed;
+ *   the map is saved again when a chunk's last write lands.
+ * A failed write still fails ipull's download, so the error reaches the user, and the partial file resumes correctly.
+ */
+class ChunkMapKeeper {
+    private handle?: Promise<fsp.FileHandle>;
+    private readonly pending = new Set<{ start: number; end: number }>();
+    private readonly writes = new Set<Promise<unknown>>();
+    private readonly failed: { start: number; end: number }[] = [];
+    private latest?: IpullProgress;
+    private saving: Promise<void> = Promise.resolve();
+    private stopped = false;
+    private accepting = true;
+    private readonly saveOriginal: (data: unknown) => Promise<void>;
+
+    constructor(private readonly stream: IpullWriteStream) {
+        this.saveOriginal = stream.saveMedataAfterFile.bind(stream);
+        const writeOriginal = stream.write.bind(stream);
+        stream.write = (cursor, buffer) => cursor >= stream.fileSize
+            ? tagStray(writeOriginal(cursor, buffer)) // the chunk map itself, after the data
+            : this.write(cursor, buffer);
+        stream.saveMedataAfterFile = (data) => this.save(data as IpullProgress);
+    }
+
+    /**
+     * Creates the partial file (if new) before ipull writes anything: ipull's first chunk-map save "ensures" the file
+     * exists by writing it EMPTY when it is not there yet, which would truncate data written here in the meantime.
+     */
+    async open(): Promise<void> {
+        const handle = await (this.handle ??= fsp.open(this.stream.path, fsConstants.O_RDWR | fsConstants.O_CREAT));
+        // The chunk map lives after the data and needs new space each time it grows: on a disk that fills up, the map
+        // is what could no longer be saved, and the download would start over. Its room is taken now, as blanks
+        // (JSON allows trailing white space; ipull cuts it all off when the download completes).
+        if ((await handle.stat()).size <= this.stream.fileSize) {
+            const room = Buffer.alloc(256 + 2 * Math.ceil(this.stream.fileSize / (1024 * 1024)), 0x20);
+            for (let done = 0; done < room.length;) {
+                const { bytesWritten } = await handle.write(room, done, room.length - done, this.stream.fileSize + done);
+                if (bytesWritten <= 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+                done += bytesWritten;
+            }
+        }
+    }
+
+    private write(cursor: number, buffer: Uint8Array): Promise<void> {
+        const range = { start: cursor, end: cursor + buffer.length };
+        this.pending.add(range);
+        const writing = (async () => {
+            try {
+                if (!this.accepting) throw new Error("The download was stopped.");
+                const handle = await (this.handle ??= fsp.open(this.stream.path, fsConstants.O_RDWR | fsConstants.O_CREAT));
+                for (let done = 0; done < buffer.length;) {
+                    const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, cursor + done);
+                    if (bytesWritten <= 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+                    done += bytesWritten;
+                }
+            } catch (error) {
+                this.failed.push(range);
+                throw error;
+            } finally {
+                this.pending.delete(range);
+            }
+            if (this.latest != null && this.chunksOf(range).some((index) => this.latest!.chunks[index] === CHUNK_COMPLETE &&
+                this.isOnDisk(index))) {
+                void this.save(this.latest);
+            }
+        })();
+        this.writes.add(writing);
+        void writing.then(() => this.writes.delete(writing), () => this.writes.delete(writing));
+        return tagStray(writing);
+    }
+
+    /** ipull's progress, with every chunk whose bytes are not all on disk marked as not started. */
+    private save(progress: IpullProgress): Promise<void> {
+        this.latest = progress;
+        this.saving = this.saving.then(async () => {
+            if (this.stopped) return;
+            const chunks = progress.chunks.map((status, index) =>
+                status === CHUNK_COMPLETE && !this.isOnDisk(index) ? CHUNK_NOT_STARTED : status);
+            await this.saveOriginal({ ...progress, chunks });
+        }).catch(() => undefined); // a map that cannot be saved leaves the previous, still honest one
+        return this.saving;
+    }
+
+    private chunkRange(index: number): { start: number; end: number } {
+        const size = this.latest?.chunkSize ?? 0;
+        return { start: index * size, end: Math.min((index + 1) * size, this.stream.fileSize) };
+    }
+
+    private chunksOf(range: { start: number; end: number }): number[] {
+        const size = this.latest?.chunkSize ?? 0;
+        if (!(size > 0)) return [];
+        const indexes: number[] = [];
+        for (let index = Math.floor(range.start / size); index * size < range.end; index++) indexes.push(index);
+        return indexes;
+    }
+
+    private isOnDisk(index: number): boolean {
+        // A file in several binary parts (not used for GGUF) would need the part offsets: trust nothing there.
+        if (this.latest == null || this.latest.part !== 0) return this.pending.size === 0 && this.failed.length === 0;
+        const chunk = this.chunkRange(index);
+        const overlaps = (range: { start: number; end: number }): boolean => range.start < chunk.end && range.end > chunk.start;
+        return ![...this.pending].some(overlaps) && !this.failed.some(overlaps);
+    }
+
+    /**
+     * After the transfer: no more writes; waits for those under way, saves the map once more (writes that landed after
+     * ipull gave up count: a resume need not fetch them again), and closes the files.
+     */
+    async stop(): Promise<void> {
+        this.accepting = false;
+        await Promise.allSettled([...this.writes]);
+        // After a completed download ipull refuses this save (the map was cut off with the truncation): nothing is written.
+        if (this.latest != null) await this.save(this.latest);
+        this.stopped = true;
+        await this.saving;
+        await this.stream.close().catch(() => undefined); // ipull's own handle, in case that save reopened it
+        const handle = this.handle;
+        this.handle = undefined;
+        if (handle != null) await (await handle.catch(() => undefined))?.close().catch(() => undefined);
+    }
+}
+
+/**
+ * ipull chains `.then()` onto every write without a catch, so a failed write is also an unhandled rejection; those
+ * errors are known here and dropped by guardIpullRejections (the same error fails the download, and is reported).
+ */
+const strayErrors = new WeakSet<object>();
+
+function tagStray<T>(promise: Promise<T>): Promise<T> {
+    return promise.catch((error: unknown) => {
+        if (typeof error === "object" && error !== null) strayErrors.add(error);
+        throw error;
+    });
+}
+
 // ---- ipull's unhandled rejections
 
 const IPULL_ERROR_NAMES = new Set(["IpullError", "FetchStreamError", "HttpError", "StatusCodeError",
@@ -538,6 +815,7 @@ let guardUsers = 0;
 let guardListener: ((reason: unknown) => void) | undefined;
 
 function isIpullError(reason: unknown): boolean {
+    if (typeof reason === "object" && reason !== null && strayErrors.has(reason)) return true;
     if (!(reason instanceof Error)) return false;
     return IPULL_ERROR_NAMES.has(reason.constructor.name) || /[\\/]ipull[\\/]/.test(reason.stack ?? "");
 }
@@ -695,7 +973,8 @@ export async function findDownloadedModel(options: { uri: string; directory: str
     const { resolveModelFile } = await import("node-llama-cpp");
     try {
         const found = await resolveModelFile(ref.uri, { directory, download: false, cli: false });
-        return (await fileSize(found)) ? found : undefined;
+        // Not recorded as verified: used only when it is a whole GGUF (a download cut short is not).
+        return (await isUsableModelFile(found)) ? found : undefined;
     } catch {
         return undefined;
     }

@@ -2,6 +2,7 @@
  * Turns the `qwenLocal.model` setting into a file to load: a local path as it is; an hf: URI from the models folder
  * when it was downloaded before (no network), otherwise downloaded — only after the user agreed.
  */
+import type { Stats } from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +11,7 @@ import {
     downloadModel, findDownloadedModel, ModelDownloadCancelledError, ModelDownloadError, type DownloadModelOptions,
     type DownloadModelResult
 } from "./modelDownload";
+import { fileTypeProblem } from "./ggufFile";
 
 /** The user said no to downloading. Nothing was requested from the network. */
 export class ModelDownloadDeclinedError extends ModelDownloadError {
@@ -105,17 +107,19 @@ export class ModelStore {
     private async checkLocalFile(setting: string): Promise<string> {
         // A relative path means a file in the models folder: a workspace-relative path would change with the window.
         const filePath = path.resolve(this.deps.directory, setting);
-        let isFile: boolean;
+        let stats: Stats;
         try {
-            isFile = (await fsp.stat(filePath)).isFile();
+            stats = await fsp.stat(filePath);
         } catch {
             throw new ModelDownloadError("notFound", `There is no model file at ${filePath}. Fix the qwenLocal.model ` +
                 "setting or choose a model with “Qwen Local: Select Model…”.");
         }
-        if (!isFile) {
+        if (stats.isDirectory()) {
             throw new ModelDownloadError("notFound", `${filePath} is a folder, not a model file: the qwenLocal.model setting ` +
                 "must name a .gguf file.");
         }
+        const problem = fileTypeProblem(stats, filePath, "The qwenLocal.model setting's file");
+        if (problem !== undefined) throw new ModelDownloadError("notFound", problem.message);
         return filePath;
     }
 }

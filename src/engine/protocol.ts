@@ -145,6 +145,26 @@ export interface SequenceState {
     checkpointsMemoryBytes: number;
 }
 
+export interface InspectParams {
+    modelPath: string;
+    contextSize: number;
+    gpu: "auto" | false;
+}
+
+/** How the engine would run a model (`info`), from llama.cpp and node-llama-cpp's estimates. */
+export interface EngineEstimate {
+    backend: string;
+    cpuCores: number;
+    gpuLayers: number;
+    totalLayers?: number;
+    contextSize: number;
+    hybrid: boolean;
+    estimatedModelRamBytes: number;
+    estimatedContextRamBytes: number;
+    estimatedVramBytes: number;
+    compatibilityScore: number;
+}
+
 export interface DownloadParams {
     /** An `hf:` URI (or an https URL) of the model. */
     uri: string;
@@ -171,12 +191,13 @@ export interface WorkerMethods {
     sequenceState: { params: SequenceStateParams; chunk: never; result: SequenceState };
     resetSequence: { params: SequenceStateParams; chunk: never; result: Record<string, never> };
     download: { params: DownloadParams; chunk: DownloadProgress; result: DownloadResult };
+    inspect: { params: InspectParams; chunk: never; result: EngineEstimate };
     ping: { params: Record<string, never>; chunk: never; result: { pid: number; scripted: boolean; loaded: boolean } };
 }
 
 export type MethodName = keyof WorkerMethods;
 export const METHOD_NAMES: readonly MethodName[] = [
-    "load", "unload", "generate", "tokenize", "detokenize", "sequenceState", "resetSequence", "download", "ping"
+    "load", "unload", "generate", "tokenize", "detokenize", "sequenceState", "resetSequence", "download", "inspect", "ping"
 ];
 
 export type ErrorCode =

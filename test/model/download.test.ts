@@ -7,7 +7,7 @@
  * past 0.
  */
 import { strict as assert } from "assert";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -18,7 +18,7 @@ import {
     ModelDownloadError, ModelSizeMismatchError, PARTIAL_SUFFIX, trimTrailingProgressRecord, type DownloadModelOptions
 } from "../../src/engine/modelDownload";
 import { ModelDownloadDeclinedError, ModelStore } from "../../src/engine/modelStore";
-import { startHfServer, type HfRequestLogEntry, type HfServer, type HfServerOptions } from "../support/hfServer";
+import { sha256Hex, startHfServer, type HfRequestLogEntry, type HfServer, type HfServerOptions } from "../support/hfServer";
 import { buildTinyModel } from "../support/tinyModel";
 
 const URI = "hf:unsloth/Qwen3.5-35B-A3B-GGUF:UD-Q4_K_XL";
@@ -61,6 +61,23 @@ function savedChunks(partialPath: string): number {
     }
 }
 
+/** A GGUF version 3 header with no tensors and only general.architecture, padded to the 32-byte alignment. */
+function minimalGgufHeader(): Buffer {
+    const key = Buffer.from("general.architecture");
+    const value = Buffer.from("qwen35moe");
+    const header = Buffer.alloc(4 + 4 + 8 + 8 + 8 + key.length + 4 + 8 + value.length);
+    let at = header.write("GGUF", 0, "latin1");
+    at = header.writeUInt32LE(3, at);
+    at = header.writeBigUInt64LE(0n, at);
+    at = header.writeBigUInt64LE(1n, at);
+    at = header.writeBigUInt64LE(BigInt(key.length), at);
+    at += key.copy(header, at);
+    at = header.writeUInt32LE(8, at); // string
+    at = header.writeBigUInt64LE(BigInt(value.length), at);
+    value.copy(header, at);
+    return Buffer.concat([header, Buffer.alloc((32 - (header.length % 32)) % 32)]);
+}
+
 interface ChildOutcome {
     exitCode: number | null;
     signal: NodeJS.Signals | null;
@@ -72,7 +89,8 @@ interface ChildOutcome {
  * downloadModel in a separate plain Node process — what the engine worker is — optionally killed once `killWhen`
  * holds. After settling, the child stays alive 3 s so that a stray unhandled rejection would still kill it.
  */
-function runDownloadInChild(options: DownloadModelOptions, killWhen?: () => boolean): Promise<ChildOutcome> {
+function runDownloadInChild(options: DownloadModelOptions, killWhen?: () => boolean,
+    child: { fullDiskBytes?: number } = {}): Promise<ChildOutcome> {
     const script = `
         const { downloadModel } = require(${JSON.stringify(path.join(REPO_ROOT, "src/engine/modelDownload.ts"))});
         const report = (value) => process.stdout.write(JSON.stringify(value) + "\\n");
@@ -80,23 +98,28 @@ function runDownloadInChild(options: DownloadModelOptions, killWhen?: () => bool
             (result) => report({ result }),
             (error) => report({ error: { name: error.name, code: error.code, message: error.message } })
         ).finally(() => setTimeout(() => process.exit(0), 3000));`;
-    const child = spawn(process.execPath, ["--require", "tsx/cjs", "-e", script], {
+    const preload = child.fullDiskBytes != null ? ["--require", path.join(REPO_ROOT, "test/support/fullDisk.ts")] : [];
+    const spawned = spawn(process.execPath, ["--require", "tsx/cjs", ...preload, "-e", script], {
         cwd: REPO_ROOT,
-        env: { ...process.env, QWEN_LOCAL_TEST_DOWNLOAD: JSON.stringify(options) },
+        env: {
+            ...process.env,
+            QWEN_LOCAL_TEST_DOWNLOAD: JSON.stringify(options),
+            QWEN_LOCAL_TEST_FULL_DISK_BYTES: child.fullDiskBytes != null ? String(child.fullDiskBytes) : ""
+        },
         stdio: ["ignore", "pipe", "pipe"]
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
+    spawned.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
+    spawned.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
     const watcher = killWhen == null ? undefined : setInterval(() => {
         if (killWhen()) {
             clearInterval(watcher);
-            child.kill("SIGKILL");
+            spawned.kill("SIGKILL");
         }
     }, 20);
     return new Promise((resolve) => {
-        child.on("exit", (exitCode, signal) => {
+        spawned.on("exit", (exitCode, signal) => {
             clearInterval(watcher);
             resolve({ exitCode, signal, stdout, stderr });
         });
@@ -352,8 +375,101 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
         assert.ok(fs.readFileSync((await first).path).equals(payload));
     });
 
+    it("a disk that fills up near the end: the model never gets its name, the partial file resumes byte-identical", async () => {
+        const server = await serve();
+        const directory = freshDirectory();
+        // The engine worker is a plain Node process: the failed writes must not kill it either.
+        const outcome = await runDownloadInChild({ uri: URI, directory, endpoint: server.endpoint }, undefined,
+            { fullDiskBytes: SIZE - 100_000 });
+        assert.equal(outcome.exitCode, 0, `the process stayed alive: ${outcome.stderr}`);
+        const reported = JSON.parse(outcome.stdout.trim().split("\n").pop()!);
+        assert.equal(reported.error?.code, "diskFull", outcome.stdout);
+        assert.match(reported.error.message, /The disk is full; the partial download is kept\. .*it resumes where it stopped/);
+
+        assert.deepEqual(filesIn(directory), [LOCAL_NAME + PARTIAL_SUFFIX], "no file under the model's name, no index entry");
+        assert.equal(await findDownloadedModel({ uri: URI, directory }), undefined);
+        assert.deepEqual(await listDownloadedModels(directory), []);
+
+        server.clearLog();
+        const result = await downloadModel({ uri: URI, directory, endpoint: server.endpoint });
+        assert.ok(result.resumedFromBytes > 0, `resumed from ${result.resumedFromBytes}`);
+        assert.ok(server.rangedBytesServed < SIZE, `resumed, not started over: ${server.rangedBytesServed} bytes`);
+        assert.ok(fs.readFileSync(result.path).equals(payload), "the resumed file is byte-identical");
+        assert.deepEqual(filesIn(directory), [LOCAL_NAME, INDEX_FILE_NAME]);
+    });
+
+    it("without a manifest size, a server announcing fewer bytes than the file has: the GGUF header shows the cut", async () => {
+        // The tiny model alone: its tensor data runs to its last byte, so a shorter file is cut inside a tensor.
+        const model = buildTinyModel();
+        const server = await startHfServer({
+            files: [{ user: "unsloth", repo: "Qwen3.5-35B-A3B-GGUF", quant: "UD-Q4_K_XL", fileName: REMOTE_NAME, data: model }],
+            announcedSizeDelta: -1000,
+            manifestSize: "omit"
+        });
+        servers.push(server);
+        const directory = freshDirectory();
+        await assert.rejects(downloadModel({ uri: URI, directory, endpoint: server.endpoint }), (error: Error) => {
+            assert.ok(error instanceof ModelSizeMismatchError, String(error));
+            assert.equal(error.expectedBytes, model.length);
+            assert.equal(error.actualBytes, model.length - 1000);
+            assert.match(error.message, new RegExp(`is ${model.length - 1000} bytes, but its GGUF header places tensor data up to byte ` +
+                `${model.length}: the server sent a truncated file \\(1000 bytes are missing\\)`));
+            return true;
+        });
+        assert.deepEqual(filesIn(directory), [], "nothing is kept, nothing recorded");
+        assert.equal(await findDownloadedModel({ uri: URI, directory }), undefined);
+    });
+
+    it("checks the manifest's SHA-256: a mismatch keeps nothing, and the next download is whole", async () => {
+        const server = await serve({ manifestSha256: "0".repeat(64) });
+        const directory = freshDirectory();
+        await assert.rejects(downloadModel({ uri: URI, directory, endpoint: server.endpoint }), (error: Error) => {
+            assert.equal((error as ModelDownloadError).code, "hashMismatch");
+            assert.match(error.message, new RegExp(`does not have the SHA-256 its manifest gives \\(0{64}, but the downloaded file's is ${sha256Hex(payload)}\\)`));
+            return true;
+        });
+        assert.deepEqual(filesIn(directory), []);
+
+        server.setOptions({ manifestSha256: undefined });
+        const result = await downloadModel({ uri: URI, directory, endpoint: server.endpoint });
+        assert.ok(fs.readFileSync(result.path).equals(payload));
+    });
+
+    it("a file at the model's name without a completion record is used only when its GGUF is whole", async () => {
+        const directory = freshDirectory();
+        fs.mkdirSync(directory, { recursive: true });
+        const model = buildTinyModel();
+        // Cut inside a tensor, as a download interrupted by an older version (or node-llama-cpp's CLI) leaves it.
+        fs.writeFileSync(path.join(directory, LOCAL_NAME), model.subarray(0, model.length - 4096));
+        assert.equal(await findDownloadedModel({ uri: URI, directory }), undefined);
+        fs.writeFileSync(path.join(directory, LOCAL_NAME), Buffer.from("<html>not a model</html>"));
+        assert.equal(await findDownloadedModel({ uri: URI, directory }), undefined);
+        fs.writeFileSync(path.join(directory, LOCAL_NAME), model);
+        assert.equal(await findDownloadedModel({ uri: URI, directory }), path.join(directory, LOCAL_NAME));
+    });
+
+    it("a file of the right size already at the model's name is verified before it is recorded", async () => {
+        const server = await serve();
+        const directory = freshDirectory();
+        fs.mkdirSync(directory, { recursive: true });
+        // What an older version left after a full disk: the right size, a hole of zeros inside.
+        const damaged = Buffer.from(payload);
+        damaged.fill(0, SIZE - 200_000, SIZE - 100_000);
+        fs.writeFileSync(path.join(directory, LOCAL_NAME), damaged);
+        await assert.rejects(downloadModel({ uri: URI, directory, endpoint: server.endpoint }),
+            (error: Error) => (error as ModelDownloadError).code === "hashMismatch");
+        assert.deepEqual(filesIn(directory), [], "the damaged file is gone, nothing recorded");
+        const result = await downloadModel({ uri: URI, directory, endpoint: server.endpoint });
+        assert.ok(fs.readFileSync(result.path).equals(payload));
+    });
+
     it("downloads every part of a split model and finds it offline by its first part", async () => {
-        const parts = [1, 2, 3].map(() => Buffer.concat([Buffer.from("GGUF"), crypto.randomBytes(300_000)]));
+        // Each part a GGUF of its own (a header without tensors here), as gguf-split writes them: a downloaded file
+        // is kept only when its header parses.
+        const parts = [1, 2, 3].map(() => {
+            const header = minimalGgufHeader();
+            return Buffer.concat([header, crypto.randomBytes(300_004 - header.length)]);
+        });
         const server = await startHfServer({
             files: parts.map((data, index) => ({
                 user: "unsloth", repo: "Qwen3.5-27B-GGUF", quant: index === 0 ? "UD-Q4_K_XL" : undefined,
@@ -610,6 +726,15 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
                 return true;
             });
             await assert.rejects(store.resolve(directory), /is a folder, not a model file/);
+            if (process.platform !== "win32") {
+                const fifo = path.join(directory, "pipe.gguf");
+                execFileSync("mkfifo", [fifo]);
+                await assert.rejects(store.resolve(fifo), (error: Error) => {
+                    assert.equal((error as ModelDownloadError).code, "notFound");
+                    assert.match(error.message, /is a named pipe \(FIFO\), not a model file/);
+                    return true;
+                });
+            }
             await assert.rejects(store.resolve("hf:bad uri"), (error: Error) => (error as ModelDownloadError).code === "invalidUri");
         });
     });

@@ -46,6 +46,8 @@ export interface HfServerOptions {
      * announced size), or "omit".
      */
     manifestSize?: "actual" | "announced" | "omit";
+    /** The manifest's `lfs.sha256` instead of the file's real one (a manifest that lists another file). */
+    manifestSha256?: string;
     /** Wait this long before answering every request. */
     delayMs?: number;
     /** Throttle each response body to about this many bytes per second. */
@@ -270,7 +272,9 @@ export async function startHfServer(initial: HfServerOptions): Promise<HfServer>
                 ggufFile: {
                     rfilename: file.fileName,
                     blobId: `sha256:${sha256Hex(file.data)}`,
-                    ...(mode === "omit" ? {} : { size, lfs: { sha256: sha256Hex(file.data), size, pointerSize: 134 } })
+                    ...(mode === "omit" ? {} : {
+                        size, lfs: { sha256: options.manifestSha256 ?? sha256Hex(file.data), size, pointerSize: 134 }
+                    })
                 }
             });
             return;

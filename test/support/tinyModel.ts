@@ -15,6 +15,12 @@ export interface TinyModelOptions {
     /** Leaves out <|fim_prefix|>, <|fim_middle|>, <|fim_suffix|> and <|fim_pad|>. */
     withoutFimTokens?: boolean;
     contextLength?: number;
+    /** Metadata keys (full names, e.g. "qwen35moe.block_count") left out, for files a broken converter writes. */
+    omitKeys?: readonly string[];
+    /** uint32 metadata values replaced (full key names), e.g. an expert_used_count above expert_count. */
+    setUint32?: Readonly<Record<string, number>>;
+    /** The last vocabulary entry repeats the first one's text (llama.cpp asserts on that while reading the vocabulary). */
+    duplicateToken?: boolean;
 }
 
 export type BrokenModelKind = "badMagic" | "truncated" | "garbage" | "wrongArchitecture" | "empty" | "badVersion";
@@ -316,6 +322,18 @@ function tensorSpecs(vocabularySize: number): TensorSpec[] {
 }
 
 function metadata(options: TinyModelOptions, vocabulary: TinyVocabulary): Kv[] {
+    const kvs = baseMetadata(options, options.duplicateToken
+        ? { ...vocabulary, tokens: [...vocabulary.tokens.slice(0, -1), vocabulary.tokens[0]!] }
+        : vocabulary);
+    return kvs
+        .filter((kv) => !(options.omitKeys ?? []).includes(kv.key))
+        .map((kv) => {
+            const replacement = options.setUint32?.[kv.key];
+            return replacement === undefined ? kv : { key: kv.key, type: ValueType.Uint32, value: replacement };
+        });
+}
+
+function baseMetadata(options: TinyModelOptions, vocabulary: TinyVocabulary): Kv[] {
     const h = TINY_HPARAMS;
     const arch = options.architecture ?? "qwen35moe";
     const u32 = (key: string, value: number): Kv => ({ key: `${arch}.${key}`, type: ValueType.Uint32, value });
@@ -454,7 +472,11 @@ function optionsHash(options: TinyModelOptions): string {
         name: options.name ?? DEFAULT_NAME,
         withoutFimTokens: options.withoutFimTokens ?? false,
         contextLength: options.contextLength ?? 4096,
-        template: createHash("sha256").update(readFixedChatTemplate()).digest("hex")
+        template: createHash("sha256").update(readFixedChatTemplate()).digest("hex"),
+        // Only when given, so that the names of the files cached before these options existed stay the same.
+        ...(options.omitKeys !== undefined ? { omitKeys: options.omitKeys } : {}),
+        ...(options.setUint32 !== undefined ? { setUint32: options.setUint32 } : {}),
+        ...(options.duplicateToken ? { duplicateToken: true } : {})
     };
     return createHash("sha256").update(JSON.stringify(normalized)).digest("hex").slice(0, 16);
 }

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -72,6 +73,15 @@ function handMade(parts: HandMade): Buffer {
 }
 
 const qwenArchitecture = kv("general.architecture", GgufValueType.String, str("qwen35moe"));
+/** The keys llama.cpp cannot load a qwen35moe file without, beside the architecture. */
+const qwenRequiredKeys = [
+    ...["context_length", "embedding_length", "block_count", "ssm.conv_kernel", "ssm.inner_size", "ssm.state_size",
+        "ssm.time_step_rank", "ssm.group_count", "expert_count", "expert_used_count"]
+        .map((key) => kv(`qwen35moe.${key}`, GgufValueType.Uint32, u32(2))),
+    kv("qwen35moe.attention.layer_norm_rms_epsilon", GgufValueType.Float32, Buffer.from(new Float32Array([1e-6]).buffer)),
+    kv("qwen35moe.rope.dimension_sections", GgufValueType.Array, Buffer.concat([u32(GgufValueType.Int32), u64(4), u32(1), u32(1), u32(0), u32(0)])),
+    kv("tokenizer.ggml.model", GgufValueType.String, str("gpt2"))
+];
 
 async function inspectBytes(bytes: Uint8Array, options = {}): Promise<GgufInspection> {
     return inspectGguf(bufferByteSource(bytes), options);
@@ -214,6 +224,39 @@ describe("GGUF header parser", () => {
             assert.match(allowed.warnings.join("\n"), /"qwen3moe"/);
         });
 
+        it("a key llama.cpp needs is missing: a problem that names it, even with other architectures allowed", async () => {
+            const bytes = buildTinyModel({ omitKeys: ["qwen35moe.block_count", "qwen35moe.ssm.state_size"] });
+            for (const options of [{}, { allowOtherArchitectures: true }]) {
+                const inspection = await inspectBytes(bytes, options);
+                assert.equal(inspection.ok, false);
+                assert.deepEqual(problemKinds(inspection), ["missingMetadata"]);
+                assert.match(inspection.problems[0].message, /claims to be a "qwen35moe" model but lacks the keys qwen35moe\.block_count, qwen35moe\.ssm\.state_size, which llama\.cpp needs/);
+            }
+            const withoutTokenizer = await inspectBytes(buildTinyModel({ architecture: "qwen3moe", omitKeys: ["tokenizer.ggml.model"] }),
+                { allowOtherArchitectures: true });
+            assert.deepEqual(problemKinds(withoutTokenizer), ["missingMetadata"]);
+            assert.match(withoutTokenizer.problems[0].message, /lacks the key tokenizer\.ggml\.model/);
+        });
+
+        it("values llama.cpp would abort on are problems: more experts used than there are, no layers", async () => {
+            const tooMany = await inspectBytes(buildTinyModel({ setUint32: { "qwen35moe.expert_used_count": 5 } }));
+            assert.deepEqual(problemKinds(tooMany), ["invalidMetadata"]);
+            assert.match(tooMany.problems[0].message, /qwen35moe\.expert_used_count is 5, more than the 4 experts/);
+            const noLayers = await inspectBytes(buildTinyModel({ setUint32: { "qwen35moe.block_count": 0 } }));
+            assert.deepEqual(problemKinds(noLayers), ["invalidMetadata"]);
+            assert.match(noLayers.problems[0].message, /qwen35moe\.block_count is 0 \(llama\.cpp needs a whole number from 1 to 512\)/);
+        });
+
+        it("an architecture llama.cpp does not know is never ok, not even when other architectures are allowed", async () => {
+            const bytes = buildTinyModel({ architecture: "qwen99" });
+            for (const options of [{}, { allowOtherArchitectures: true }]) {
+                const inspection = await inspectBytes(bytes, options);
+                assert.equal(inspection.ok, false);
+                assert.deepEqual(problemKinds(inspection), ["unknownArchitecture"]);
+                assert.match(inspection.problems[0].message, /claims the model architecture "qwen99", which this extension's llama\.cpp does not know/);
+            }
+        });
+
         it("qwen35 (dense) is supported too", async () => {
             const inspection = await inspectBytes(buildTinyModel({ architecture: "qwen35" }));
             assert.deepEqual(problemKinds(inspection), []);
@@ -281,7 +324,7 @@ describe("GGUF header parser", () => {
         });
 
         it("GGUF version 2 loads with a note", async () => {
-            const inspection = await inspectBytes(handMade({ version: 2, kvs: [qwenArchitecture] }));
+            const inspection = await inspectBytes(handMade({ version: 2, kvs: [qwenArchitecture, ...qwenRequiredKeys] }));
             assert.deepEqual(problemKinds(inspection), []);
             assert.match(inspection.warnings.join("\n"), /older GGUF version 2/);
         });
@@ -495,6 +538,38 @@ describe("inspectGgufFile", () => {
         const inspection = await inspectGgufFile(directory);
         assert.deepEqual(problemKinds(inspection), ["notAFile"]);
         assert.match(inspection.problems[0].message, /is a folder/);
+    });
+
+    it("a named pipe (FIFO) is refused at once, without waiting for a writer", async function () {
+        if (process.platform === "win32") {
+            this.skip();
+        }
+        const fifo = path.join(directory, "pipe.gguf");
+        execFileSync("mkfifo", [fifo]);
+        // Before the check, opening the FIFO waited forever for a writer: the test ran into its timeout.
+        const inspection = await inspectGgufFile(fifo);
+        assert.deepEqual(problemKinds(inspection), ["notAFile"]);
+        assert.match(inspection.problems[0].message, /is a named pipe \(FIFO\), not a model file .*a model must be a regular \.gguf file/);
+        const linked = path.join(directory, "link-to-pipe.gguf");
+        await fs.symlink(fifo, linked);
+        assert.match((await inspectGgufFile(linked)).problems[0].message, /named pipe/, "a link to a FIFO too");
+    });
+
+    it("devices are refused without reading them: /dev/zero, /dev/null", async function () {
+        if (process.platform === "win32") {
+            this.skip();
+        }
+        for (const device of ["/dev/zero", "/dev/null"]) {
+            const inspection = await inspectGgufFile(device);
+            assert.deepEqual(problemKinds(inspection), ["notAFile"], device);
+            assert.match(inspection.problems[0].message, /is a character device, not a model file/);
+        }
+    });
+
+    it("a symbolic link to a model is followed", async () => {
+        const linked = path.join(directory, "link.gguf");
+        await fs.symlink(await ensureTinyModel(), linked);
+        assert.deepEqual((await inspectGgufFile(linked)).problems, []);
     });
 
     it("a file without read permission", async function () {

@@ -203,3 +203,47 @@ export const QWEN35_FIM_TOKENS: readonly string[] = ["<|fim_prefix|>", "<|fim_su
 export const QWEN35_CHAT_TOKENS: readonly string[] = ["<|im_start|>", "<|im_end|>"];
 
 export const SUPPORTED_ARCHITECTURES: readonly string[] = ["qwen35moe", "qwen35"];
+
+/**
+ * The architectures the llama.cpp bundled with node-llama-cpp 3.21.1 can load (LLM_ARCH_NAMES in its
+ * src/llama-arch.cpp). A file claiming any other one fails to load ("unknown model architecture").
+ */
+export const LLAMA_CPP_ARCHITECTURES: ReadonlySet<string> = new Set([
+    "clip", "llama", "llama4", "deci", "falcon", "grok", "gpt2", "gptj", "gptneox", "mpt", "baichuan", "starcoder", "refact",
+    "bert", "modern-bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2", "jina-bert-v3", "eurobert", "bloom",
+    "stablelm", "qwen", "qwen2", "qwen2moe", "qwen2vl", "qwen3", "qwen3moe", "qwen3next", "qwen3vl", "qwen3vlmoe", "qwen35",
+    "qwen35moe", "qwen4exp", "phi2", "phi3", "phimoe", "plamo", "plamo2", "plamo3", "codeshell", "orion", "internlm2",
+    "minicpm", "minicpm3", "gemma", "gemma2", "gemma3", "gemma3n", "gemma4", "gemma4-assistant", "gemma-embedding",
+    "starcoder2", "mamba", "mamba2", "jamba", "falcon-h1", "xverse", "command-r", "cohere2", "cohere2moe", "dbrx", "olmo",
+    "olmo2", "olmoe", "muse-glimmer", "openelm", "arctic", "deepseek", "deepseek2", "deepseek2-ocr", "deepseek32",
+    "deepseek4", "chatglm", "glm4", "glm4moe", "glm-dsa", "bitnet", "t5", "t5encoder", "jais", "jais2", "nemotron",
+    "nemotron_h", "nemotron_h_moe", "exaone", "exaone4", "exaone-moe", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7", "granite",
+    "granitemoe", "granitehybrid", "graniteswitch", "granite_swa", "chameleon", "wavtokenizer-dec", "plm", "bailingmoe",
+    "bailingmoe2", "bailingmoe3", "dots1", "dots3note", "arcee", "afmoe", "laguna", "ernie4_5", "ernie4_5-moe",
+    "hunyuan-moe", "hunyuan-dense", "hunyuan_vl", "hy_v3", "smollm3", "gpt-oss", "lfm2", "lfm2moe", "dream",
+    "smallthinker", "llada", "llada-moe", "seed_oss", "grovemoe", "apertus", "minimax-01", "minimax-m2", "minimax-m3",
+    "cogvlm", "rnd1", "pangu-embedded", "mistral3", "eagle3", "dflash", "mistral4", "paddleocr", "mimo2", "step35",
+    "llama-embed", "maincoder", "kimi-linear", "kimi-k3", "talkie", "mellum", "nanbeige", "qwen3tts", "pockettts"
+]);
+
+/** Keys llama.cpp reads without a default for every architecture (llama_model_base::load_hparams, the vocabulary). */
+export const REQUIRED_KEYS_EVERY_ARCHITECTURE: readonly string[] = [
+    "{arch}.context_length", "{arch}.embedding_length", "{arch}.block_count", "tokenizer.ggml.model"
+];
+
+/** And those Qwen3.5's loaders (src/models/qwen35.cpp, qwen35moe.cpp) read without a default. */
+export const REQUIRED_KEYS_BY_ARCHITECTURE: Readonly<Record<string, readonly string[]>> = {
+    qwen35: [
+        "{arch}.attention.layer_norm_rms_epsilon", "{arch}.rope.dimension_sections", "{arch}.ssm.conv_kernel",
+        "{arch}.ssm.inner_size", "{arch}.ssm.state_size", "{arch}.ssm.time_step_rank", "{arch}.ssm.group_count"
+    ],
+    qwen35moe: [
+        "{arch}.attention.layer_norm_rms_epsilon", "{arch}.rope.dimension_sections", "{arch}.ssm.conv_kernel",
+        "{arch}.ssm.inner_size", "{arch}.ssm.state_size", "{arch}.ssm.time_step_rank", "{arch}.ssm.group_count",
+        "{arch}.expert_count", "{arch}.expert_used_count"
+    ]
+};
+
+/** llama.cpp's LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS: beyond them it aborts (GGML_ASSERT) while loading. */
+export const LLAMA_MAX_LAYERS = 512;
+export const LLAMA_MAX_EXPERTS = 1024;

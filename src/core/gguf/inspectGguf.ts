@@ -11,9 +11,14 @@ import {
 import {
     GGML_TYPES,
     GGUF_SUPPORTED_VERSIONS,
+    LLAMA_CPP_ARCHITECTURES,
     LLAMA_FILE_TYPES,
+    LLAMA_MAX_EXPERTS,
+    LLAMA_MAX_LAYERS,
     QWEN35_CHAT_TOKENS,
     QWEN35_FIM_TOKENS,
+    REQUIRED_KEYS_BY_ARCHITECTURE,
+    REQUIRED_KEYS_EVERY_ARCHITECTURE,
     SUPPORTED_ARCHITECTURES
 } from "./ggufTypes";
 
@@ -28,6 +33,8 @@ export type GgufProblemKind =
     | "corrupt"
     | "unknownTensorType"
     | "missingMetadata"
+    | "invalidMetadata"
+    | "unknownArchitecture"
     | "wrongArchitecture";
 
 export interface GgufProblem {
@@ -128,6 +135,12 @@ export async function inspectGguf(source: GgufByteSource, options: InspectGgufOp
             kind: "missingMetadata",
             message: `${label} does not say which model architecture it holds (general.architecture is missing), so llama.cpp cannot load it. Download the model again from its publisher.`
         });
+    } else if (!LLAMA_CPP_ARCHITECTURES.has(architecture)) {
+        // Not even allowOtherArchitectures helps: llama.cpp refuses the file ("unknown model architecture").
+        problems.push({
+            kind: "unknownArchitecture",
+            message: `${label} claims the model architecture "${architecture}", which this extension's llama.cpp does not know, so it cannot load it. Choose a Qwen3.5 GGUF, such as Qwen3.5-35B-A3B.`
+        });
     } else if (!SUPPORTED_ARCHITECTURES.includes(architecture)) {
         const text = `${label} holds a "${architecture}" model; Qwen Local is built for Qwen3.5 (${SUPPORTED_ARCHITECTURES.map((a) => `"${a}"`).join(" or ")}).`;
         if (options.allowOtherArchitectures) {
@@ -135,6 +148,12 @@ export async function inspectGguf(source: GgufByteSource, options: InspectGgufOp
         } else {
             problems.push({ kind: "wrongArchitecture", message: `${text} Choose a Qwen3.5 GGUF, such as Qwen3.5-35B-A3B.` });
         }
+    }
+
+    // What llama.cpp needs from the architecture's metadata; checked on an otherwise sound file, where it is the
+    // problem worth naming (on a damaged one the damage is).
+    if (architecture !== undefined && LLAMA_CPP_ARCHITECTURES.has(architecture) && problems.length === 0) {
+        problems.push(...metadataProblems(header, architecture, metadata, label));
     }
 
     if (header.version !== GGUF_SUPPORTED_VERSIONS[GGUF_SUPPORTED_VERSIONS.length - 1]) {
@@ -169,6 +188,51 @@ export async function inspectGguf(source: GgufByteSource, options: InspectGgufOp
         warnings,
         header
     };
+}
+
+/**
+ * The keys llama.cpp reads without a default for this architecture, and the values it asserts on (GGML_ASSERT,
+ * which aborts the whole process) — reported here instead, before llama.cpp sees the file.
+ */
+function metadataProblems(header: GgufHeader, architecture: string, metadata: GgufMetadataSummary, label: string): GgufProblem[] {
+    const required = [...REQUIRED_KEYS_EVERY_ARCHITECTURE, ...(REQUIRED_KEYS_BY_ARCHITECTURE[architecture] ?? [])]
+        .map((key) => key.replace("{arch}", architecture));
+    const missing = required.filter((key) => !header.metadata.has(key));
+    if (missing.length > 0) {
+        return [{
+            kind: "missingMetadata",
+            message: `${label} claims to be a "${architecture}" model but lacks ${missing.length === 1 ? "the key" : "the keys"} ${missing.join(", ")}, which llama.cpp needs to load it. The file was made by a broken converter or is damaged — ${DOWNLOAD_AGAIN} from its publisher.`
+        }];
+    }
+    const invalid: string[] = [];
+    const blocks = metadata.blockCount;
+    if (blocks === undefined || !Number.isInteger(blocks) || blocks < 1 || blocks > LLAMA_MAX_LAYERS) {
+        invalid.push(`${architecture}.block_count is ${describeValue(header.metadata.get(`${architecture}.block_count`))} (llama.cpp needs a whole number from 1 to ${LLAMA_MAX_LAYERS})`);
+    }
+    const experts = metadata.expertCount ?? 0;
+    // expert_used_count may also be one number per layer; llama.cpp checks the largest.
+    const usedValue = header.metadata.get(`${architecture}.expert_used_count`);
+    const used = typeof usedValue === "object" && usedValue.kind === "array"
+        ? Math.max(0, ...(usedValue.items ?? [1]).map((item) => (typeof item === "number" ? item : 1)))
+        : metadata.expertUsedCount ?? 0;
+    if (experts > LLAMA_MAX_EXPERTS) {
+        invalid.push(`${architecture}.expert_count is ${experts} (llama.cpp allows at most ${LLAMA_MAX_EXPERTS})`);
+    } else if (used > experts) {
+        invalid.push(`${architecture}.expert_used_count is ${used}, more than the ${experts} experts of ${architecture}.expert_count`);
+    } else if (experts > 0 && used === 0) {
+        invalid.push(`${architecture}.expert_used_count is 0 although the model has ${experts} experts`);
+    }
+    if (invalid.length === 0) return [];
+    return [{
+        kind: "invalidMetadata",
+        message: `${label} cannot be loaded: ${invalid.join("; ")}. The file was made by a broken converter or is damaged — ${DOWNLOAD_AGAIN} from its publisher.`
+    }];
+}
+
+function describeValue(value: GgufValue | undefined): string {
+    if (value === undefined) return "missing";
+    if (typeof value === "object") return value.kind === "array" ? `an array of ${value.length}` : "a long string";
+    return JSON.stringify(typeof value === "bigint" ? value.toString() : value);
 }
 
 function summarize(header: GgufHeader, architecture: string | undefined): GgufMetadataSummary {

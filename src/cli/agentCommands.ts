@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import readline from "node:readline";
-import type { ApprovalAnswer, ApprovalRequest } from "../core/agent/approvals";
+import { approvalDetail, runsCode, type ApprovalAnswer, type ApprovalRequest } from "../core/agent/approvals";
 import { EditSession } from "../core/agent/editSession";
 import type { AgentEvent } from "../core/agent/events";
 import { WorkspacePaths } from "../core/agent/paths";
@@ -86,10 +86,10 @@ export const toolCommand: CliCommand = {
 
 export const agentCommand: CliCommand = {
     name: "agent",
-    usage: "agent --root DIR --model PATH \"task\" [--yes] [--no-thinking] [--thought-budget N] [--max-rounds N] [--context N] [--threads N] [--json] [--verbose]   the agent loop headless",
+    usage: "agent --root DIR --model PATH \"task\" [--yes] [--no-thinking] [--thought-budget N] [--max-rounds N] [--context N] [--threads N] [--pass-env NAMES] [--json] [--verbose]   the agent loop headless (--yes: no questions, except for files that run code; --pass-env: comma-separated variables commands get although they look secret)",
     async run(args, io) {
         const flags = parseFlags(args,
-            ["--root", "--model", "--thought-budget", "--max-rounds", "--context", "--threads", "--max-tokens", "--seed"],
+            ["--root", "--model", "--thought-budget", "--max-rounds", "--context", "--threads", "--max-tokens", "--seed", "--pass-env"],
             ["--yes", "--no-thinking", "--json", "--verbose"]);
         const [task, extra] = flags.positional;
         if (task === undefined || task.trim() === "") throw new CliUsageError("give the task, e.g. agent --root . --model m.gguf \"rename foo to bar\"");
@@ -113,17 +113,23 @@ export const agentCommand: CliCommand = {
             log: { trace: log("trace"), debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
             maxCrashes: 1
         });
-        const ask = interactive ? lineAsker(io) : undefined;
+        const ask = interactive || (yes && Boolean((io.stdin as NodeJS.ReadStream).isTTY)) ? lineAsker(io) : undefined;
+        const passEnv = (flags.values.get("--pass-env") ?? "").split(",").map((name) => name.trim()).filter((name) => name !== "");
         const seed = flags.values.has("--seed") ? wholeNumber(flags, "--seed", 0) : undefined;
         const session = new AgentSession({
             engine: client,
             fs,
-            shell: new NodeCommandRunner(),
+            shell: new NodeCommandRunner({ passEnvironment: () => passEnv }),
             approve: async (request: ApprovalRequest): Promise<ApprovalAnswer> => {
-                if (yes) return "allow";
+                // --yes covers everything but a change to a file that runs code: that is asked, or refused without a terminal.
+                const flagged = runsCode(request);
+                if (yes && !flagged) return "allow";
                 if (!ask) return "deny";
-                const answer = await ask(`Allow ${request.summary}? [y]es / [a]lways for ${request.tool} / [N]o `);
-                return /^a/i.test(answer) && request.access === "write" ? "allowForSession" : /^[ya]/i.test(answer) ? "allow" : "deny";
+                // The whole question: a command however long (the terminal wraps it), where files really are, and why.
+                io.stderr.write(`\n${approvalDetail(request)}\n`);
+                const always = request.access === "write" && !flagged;
+                const answer = await ask(`Allow ${request.summary}? [y]es${always ? ` / [a]lways for ${request.tool}` : ""} / [N]o `);
+                return /^a/i.test(answer) && always ? "allowForSession" : /^[ya]/i.test(answer) ? "allow" : "deny";
             },
             settings: () => ({
                 thinking,

@@ -230,6 +230,17 @@ export const SETTINGS = {
             "`run_command` always asks, and nothing but reading runs in an untrusted workspace. A user setting only: a workspace cannot set it.",
         scope: "machine",
         order: 43
+    },
+    "agent.commandEnvironment": {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Environment variables that `run_command` passes to commands although they look like secrets. By default a "
+            + "command gets your environment without tokens, keys, passwords and cloud or registry credentials (names such as "
+            + "`GITHUB_TOKEN`, `HF_TOKEN`, `AWS_*`, `*_API_KEY`, `*PASSWORD*`, and proxies with a password). List names here, or "
+            + "prefixes ending in `*` (`AWS_*`), that your builds and tests need. A user setting only: a workspace cannot set it.",
+        scope: "machine",
+        order: 44
     }
 } as const satisfies Record<string, SettingSpec>;
 

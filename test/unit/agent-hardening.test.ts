@@ -17,6 +17,7 @@ import { WorkspacePaths } from "../../src/core/agent/paths";
 import { runsCodeWarning } from "../../src/core/agent/runsCode";
 import { AgentSession, type AgentSettings } from "../../src/core/agent/session";
 import { LIMITS } from "../../src/core/agent/text";
+import { commandEnvironment, NodeCommandRunner } from "../../src/node/agent/commandRunner";
 import { NodeWorkspaceFs } from "../../src/node/agent/nodeWorkspaceFs";
 import { tempWorkspace, type TempWorkspace } from "../support/agentWorkspace";
 import { scripted } from "../support/scriptedGenerator";
@@ -245,6 +246,63 @@ describe("agent hardening", () => {
             assert.equal(ws.exists("deep"), false, "the failed step's folders are removed");
             assert.deepEqual(fs.readdirSync(ws.file("src")), ["a.ts"], "no temporary file is left");
             assert.equal(edits.pending().length, 3, "the proposals stay for another try");
+        });
+    });
+
+    describe("run_command's processes and environment", () => {
+        const waitUntilGone = async (pid: number) => {
+            // Waits for the state, not for a time: the test's own timeout is the bound.
+            for (;;) {
+                try {
+                    process.kill(pid, 0);
+                } catch {
+                    return;
+                }
+                await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+        };
+
+        it("returns when the shell exits although a background process keeps the output open, and stops that process", async () => {
+            const text = await ws.call("run_command", { command: "sleep 300 & echo $! > bg.pid; echo started" });
+            assert.match(text, /^The command exited with code 0\.\nstarted\n/);
+            assert.match(text, /left processes running in the background; they were stopped/);
+            await waitUntilGone(Number(ws.read("bg.pid").trim()));
+        });
+
+        it("Stop and the time-out kill the whole group, a background process ignoring SIGTERM too", async () => {
+            const controller = new AbortController();
+            const runner = new NodeCommandRunner();
+            const started = runner.run("(trap '' TERM; sleep 300) & echo $! > stubborn.pid; sleep 300 & wait", {
+                cwd: ws.root, timeoutMs: 600_000, maxOutputChars: 1000, signal: controller.signal
+            });
+            while (!ws.exists("stubborn.pid") || ws.read("stubborn.pid").trim() === "") await new Promise((resolve) => setTimeout(resolve, 20));
+            controller.abort();
+            const result = await started;
+            assert.equal(result.cancelled, true);
+            await waitUntilGone(Number(ws.read("stubborn.pid").trim()));
+
+            const timed = await ws.call("run_command", { command: "(trap '' TERM; sleep 300) & echo $! > slow.pid; sleep 300", timeout_seconds: 1 });
+            assert.match(timed, /^The command was stopped after 1 s \(timeout\)/);
+            await waitUntilGone(Number(ws.read("slow.pid").trim()));
+        });
+
+        it("passes the environment without what looks like a secret, and what the user passes anyway", async () => {
+            const env = {
+                PATH: process.env.PATH, HOME: "/home/dev", JAVA_HOME: "/opt/jdk", LANG: "C.UTF-8",
+                HF_TOKEN: "hf_secret", GITHUB_TOKEN: "ghp_secret", AWS_SECRET_ACCESS_KEY: "aws_secret", AWS_REGION: "eu-west-1",
+                OPENAI_API_KEY: "sk-secret", STRIPE_KEY: "sk_live", DB_PASSWORD: "hunter2", HTTPS_PROXY: "http://me:pw@proxy:3128",
+                HTTP_PROXY: "http://proxy:3128", NPM_TOKEN: "npm_secret"
+            };
+            assert.deepEqual(Object.keys(commandEnvironment(env)).sort(), ["HOME", "HTTP_PROXY", "JAVA_HOME", "LANG", "PATH"]);
+            assert.deepEqual(Object.keys(commandEnvironment(env, ["AWS_*", "npm_token"])).sort(),
+                ["AWS_REGION", "AWS_SECRET_ACCESS_KEY", "HOME", "HTTP_PROXY", "JAVA_HOME", "LANG", "NPM_TOKEN", "PATH"]);
+            const runner = new NodeCommandRunner({ env, passEnvironment: () => ["AWS_REGION"] });
+            const result = await runner.run("env", { cwd: ws.root, timeoutMs: 60_000, maxOutputChars: 100_000, signal: new AbortController().signal });
+            assert.match(result.output, /^JAVA_HOME=\/opt\/jdk$/m);
+            assert.match(result.output, /^AWS_REGION=eu-west-1$/m);
+            for (const secret of ["hf_secret", "ghp_secret", "aws_secret", "sk-secret", "sk_live", "hunter2", "me:pw", "npm_secret"]) {
+                assert.ok(!result.output.includes(secret), secret);
+            }
         });
     });
 

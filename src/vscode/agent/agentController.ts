@@ -264,7 +264,7 @@ export class AgentController implements vscode.Disposable {
         const session = new AgentSession({
             engine: this.deps.engine.client,
             fs,
-            shell: new NodeCommandRunner(),
+            shell: new NodeCommandRunner({ passEnvironment: () => getSettings()["agent.commandEnvironment"] }),
             diagnostics: vscodeDiagnostics,
             approve: (request, signal) => this.approver(request, signal),
             settings: agentSettings,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import type { DiagnosticItem } from "../../src/core/agent/workspaceFs";
 import { ALL_TOOLS, availableTools, TOOL_NAMES, toolDefinitions } from "../../src/core/agent/tools";
+import * as searchText from "../../src/core/agent/tools/searchText";
 import { tempWorkspace, type TempWorkspace } from "../support/agentWorkspace";
 
 const numbered = (count: number) => Array.from({ length: count }, (_, index) => `line ${index + 1}`).join("\n") + "\n";
@@ -143,6 +144,28 @@ describe("agent tools", () => {
             fs.writeFileSync(`${ws.outside}/evil.ts`, "x\n");
             assert.doesNotMatch(await ws.call("find_files", { pattern: "**/*.ts" }), /evil/);
         });
+
+        it("matches globs in linear time, however many wildcards meet however long a name", async () => {
+            // A backtracking glob engine needs hours for this pair; the walk and search_text's include use the same matcher.
+            ws.write(`logs/${"a".repeat(40)}`, "a\n");
+            const glob = "*a*a*a*a*a*a*a*a*a*a*a*a*a*c";
+            // No timing: a backtracking engine never returns within the test's time-out, whatever the machine.
+            assert.match(await ws.call("find_files", { pattern: glob }), /^No files match/);
+            assert.match(await ws.call("search_text", { query: "a", include: glob }), /^No matches/);
+            assert.equal(await ws.call("find_files", { pattern: "{docs,src/util}/*.{md,ts}" }), "2 files match \"{docs,src/util}/*.{md,ts}\":\ndocs/guide.md\nsrc/util/strings.ts");
+            assert.equal(await ws.call("find_files", { pattern: "src/**/[s]*.ts, !*" }), "1 file matches \"src/**/[s]*.ts, !*\":\nsrc/util/strings.ts");
+        });
+
+        it("gives the editor's backtracking glob engine no many-wildcard segment, and filters its answer itself", async () => {
+            const globs: string[] = [];
+            ws.context.fs.findFiles = async (_folder, glob) => {
+                globs.push(glob);
+                return [ws.file("src/main.ts"), ws.file("src/math.ts"), ws.file("docs/guide.md")];
+            };
+            assert.equal(await ws.call("find_files", { pattern: "src/*a*a*a*a*.ts" }), "No files match \"src/*a*a*a*a*.ts\".");
+            assert.equal(await ws.call("find_files", { pattern: "*m*a*i*n*" }), "1 file matches \"*m*a*i*n*\":\nsrc/main.ts");
+            assert.deepEqual(globs, ["src/*", "**/*"]);
+        });
     });
 
     describe("search_text", () => {
@@ -160,6 +183,40 @@ describe("agent tools", () => {
             assert.equal(text, "2 matching lines in 1 file:\nsrc/math.ts:1: export function add(a: number, b: number) {\nsrc/math.ts:5: export function twice(x: number) {");
             assert.match(await ws.call("search_text", { query: "(unclosed", is_regex: true }), /^ERROR: The regular expression is not valid: .*is_regex=false/);
             assert.match(await ws.call("search_text", { query: "line", include: "*.txt", max_results: 3 }), /^3 matching lines in 1 file:[\s\S]*more matches may exist/);
+        });
+
+        it("runs regular expressions in linear time: catastrophic backtracking patterns on long lines return at once", async () => {
+            ws.write("run.log", `${"a".repeat(30)}b\n${"a".repeat(100_000)}b\n${"xa".repeat(40)}\n`);
+            const expected: Record<string, number> = { "(a+)+$": 1, "(a|aa)*$": 3, "(.*a){20}$": 1, "^(\\w+\\s?)*$": 3, "(x+x+)+y": 0 };
+            for (const [query, lines] of Object.entries(expected)) {
+                const text = await ws.call("search_text", { query, is_regex: true, include: "*.log" });
+                assert.match(text, lines === 0 ? /^No matches/ : new RegExp(`^${lines} matching lines? in 1 file:`), `/${query}/: ${text.slice(0, 200)}`);
+            }
+        });
+
+        it("says what its linear-time engine does not support, and supports lookbehind", async () => {
+            assert.match(await ws.call("search_text", { query: "(\\w+) \\1", is_regex: true }),
+                /^ERROR: The regular expression uses a backreference \(\\1\), which search_text does not support: .*without backreferences or lookahead.*is_regex=false/);
+            assert.match(await ws.call("search_text", { query: "(?<n>a)\\k<n>", is_regex: true }), /^ERROR: .*a named backreference/);
+            assert.match(await ws.call("search_text", { query: "add(?=\\()", is_regex: true }), /^ERROR: .*a lookahead \(\(\?=…\)\)/);
+            assert.match(await ws.call("search_text", { query: "add(?!\\()", is_regex: true }), /^ERROR: .*a negative lookahead/);
+            assert.match(await ws.call("search_text", { query: "[(?=]add\\(", is_regex: true }), /^1 matching line in 1 file:\nsrc\/main\.ts:2:/, "inside a class (?= is just characters");
+            assert.match(await ws.call("search_text", { query: "a{1001}", is_regex: true }), /^ERROR: .*repetition counts go up to 1000/);
+            assert.match(await ws.call("search_text", { query: "([ab] ?){900}z", is_regex: true }), /^ERROR: The regular expression is too complex/);
+            assert.equal(await ws.call("search_text", { query: "(?<=export )function \\w+", is_regex: true, include: "*.ts" }),
+                "2 matching lines in 1 file:\nsrc/math.ts:1: export function add(a: number, b: number) {\nsrc/math.ts:5: export function twice(x: number) {");
+            assert.match(await ws.call("search_text", { query: "\\u0041DD\\(1", is_regex: true }), /^1 matching line in 1 file:\nsrc\/main\.ts:2:/, "JavaScript escapes, case-insensitive");
+        });
+
+        it("tells the model when the search stopped at its time limit", async () => {
+            const limit = searchText.SEARCH_TIME_LIMIT.ms;
+            searchText.SEARCH_TIME_LIMIT.ms = 0;
+            try {
+                assert.match(await ws.call("search_text", { query: "add", is_regex: true }),
+                    /^No matches for \/add\/\. \(The search stopped at its time limit \(0 s\), so it is partial: .*simplify the regular expression\.\)$/);
+            } finally {
+                searchText.SEARCH_TIME_LIMIT.ms = limit;
+            }
         });
 
         it("skips binary files and sees pending changes", async () => {

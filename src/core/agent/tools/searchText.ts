@@ -1,5 +1,6 @@
 import { ToolError } from "../errors";
 import { listFiles, SKIPPED_FOLDERS, type FoundFile } from "../files";
+import { compileSearchPattern } from "../searchPattern";
 import { capLine, LIMITS, splitLines } from "../text";
 import type { WorkspaceRoot } from "../workspaceFs";
 import { brief, optionalBoolean, optionalInteger, optionalString, requiredString } from "./args";
@@ -7,12 +8,13 @@ import type { AgentTool, ToolContext } from "./types";
 
 /** Files looked at in one search, at most. */
 const MAX_FILES = 20_000;
-/** A search that takes longer stops and says its result is partial. */
-const TIME_LIMIT_MS = 20_000;
+/** A search that takes longer stops and says its result is partial (an object so that tests can lower it). */
+export const SEARCH_TIME_LIMIT = { ms: 20_000 };
 
 export const searchTextTool: AgentTool = {
     name: "search_text",
-    description: "Search the text of the workspace's files for a literal string or a regular expression (JavaScript syntax). "
+    description: "Search the text of the workspace's files for a literal string or a regular expression (JavaScript syntax, "
+        + "run in linear time: no backreferences or lookahead). "
         + "Returns matching lines as \"path:line: text\". Use include to limit the files by glob (e.g. \"*.ts\" or \"src/**\"). "
         + `Skips binary files, files over 1 MB and ${SKIPPED_FOLDERS.join(", ")} folders. Shows your pending changes.`,
     parameters: {
@@ -36,13 +38,7 @@ export const searchTextTool: AgentTool = {
         const isRegex = optionalBoolean(args, "is_regex", false);
         const caseSensitive = optionalBoolean(args, "case_sensitive", false);
         const max = optionalInteger(args, "max_results", { min: 1, max: 500 }) ?? 100;
-        let pattern: RegExp;
-        try {
-            pattern = new RegExp(isRegex ? query : escapeRegExp(query), caseSensitive ? "u" : "iu");
-        } catch (error) {
-            throw new ToolError(`The regular expression is not valid: ${error instanceof Error ? error.message : String(error)}. `
-                + "Fix it, or search for literal text with is_regex=false.");
-        }
+        const pattern = compileSearchPattern(query, { isRegex, caseSensitive });
         const folder = await paths.resolve(optionalString(args, "path") ?? ".", { purpose: "read", allowRoot: true });
         if (folder.kind !== "directory") throw new ToolError(`${folder.display} is not a folder; use read_file for a single file.`);
         const include = optionalString(args, "include");
@@ -52,17 +48,19 @@ export const searchTextTool: AgentTool = {
         const results: string[] = [];
         let matchedFiles = 0;
         let stoppedEarly = listingTruncated;
+        let outOfTime = false;
         for (const file of files) {
-            if (signal.aborted) break;
-            if (Date.now() - started > TIME_LIMIT_MS) {
-                stoppedEarly = true;
-                break;
-            }
+            if (signal.aborted || outOfTime) break;
             const text = await readForSearch(file, folder.root, context);
             if (text === undefined) continue;
             let fileMatched = false;
             const lines = splitLines(text);
             for (let index = 0; index < lines.length && results.length < max; index++) {
+                // Checked per line, not per file: one file can be a megabyte of long lines.
+                if (Date.now() - started >= SEARCH_TIME_LIMIT.ms || signal.aborted) {
+                    outOfTime = !signal.aborted;
+                    break;
+                }
                 if (!pattern.test(lines[index]!)) continue;
                 fileMatched = true;
                 results.push(`${file.display}:${index + 1}: ${capLine(lines[index]!.trim())}`);
@@ -73,10 +71,15 @@ export const searchTextTool: AgentTool = {
                 break;
             }
         }
+        if (outOfTime) stoppedEarly = true;
+        const timeNote = `The search stopped at its time limit (${SEARCH_TIME_LIMIT.ms / 1000} s), so it is partial: narrow it with include or path`
+            + `${isRegex ? ", or simplify the regular expression" : ""}.`;
         if (results.length === 0) {
-            return { text: `No matches for ${isRegex ? `/${query}/` : `"${query}"`}${include ? ` in files matching "${include}"` : ""}.${stoppedEarly ? " (The search stopped early: narrow it with include or path.)" : ""}` };
+            const early = outOfTime ? ` (${timeNote})` : stoppedEarly ? " (The search stopped early: narrow it with include or path.)" : "";
+            return { text: `No matches for ${isRegex ? `/${query}/` : `"${query}"`}${include ? ` in files matching "${include}"` : ""}.${early}` };
         }
-        const more = stoppedEarly ? `\n[more matches may exist: narrow the search with include or path, or raise max_results]` : "";
+        const more = outOfTime ? `\n[${timeNote}]`
+            : stoppedEarly ? `\n[more matches may exist: narrow the search with include or path, or raise max_results]` : "";
         return { text: `${results.length} matching line${results.length === 1 ? "" : "s"} in ${matchedFiles} file${matchedFiles === 1 ? "" : "s"}:\n${results.join("\n")}${more}` };
     }
 };
@@ -91,8 +94,4 @@ async function readForSearch(file: FoundFile, root: WorkspaceRoot, { fs, edits }
         // Binary, unreadable or vanished since the listing: not a match, not an error.
         return undefined;
     }
-}
-
-export function escapeRegExp(text: string): string {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -20,6 +20,21 @@ import { ensureTinyModel, TINY_TOKEN_IDS } from "../support/tinyModel";
 const THREADS = 1;
 const cliPath = path.resolve(__dirname, "../../dist/cli.js");
 
+/** `cli.js agent --yes` on the scripted engine, as a user runs it (no terminal to ask). */
+function runAgentCli(root: string, modelPath: string, scriptPath: string, task: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [cliPath, "agent", "--root", root, "--model", modelPath, "--yes", "--threads", "1", task], {
+            env: { ...process.env, [SCRIPTED_ENGINE_ENV]: scriptPath },
+            stdio: ["ignore", "pipe", "pipe"]
+        });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (data: Buffer) => (out += data.toString()));
+        child.stderr.on("data", (data: Buffer) => (err += data.toString()));
+        child.on("close", (exitCode) => resolve({ code: exitCode, stdout: out, stderr: err }));
+    });
+}
+
 function call(name: string, args: Record<string, string>): string {
     const params = Object.entries(args).map(([key, value]) => `<parameter=${key}>\n${value}\n</parameter>\n`).join("");
     return `<tool_call>\n<function=${name}>\n${params}</function>\n</tool_call>`;
@@ -129,17 +144,7 @@ describe("agent on real engines", function () {
             ]
         });
         try {
-            const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-                const child = spawn(process.execPath, [cliPath, "agent", "--root", ws.root, "--model", modelPath, "--yes", "--threads", "1", "Rename formatPrice to formatAmount"], {
-                    env: { ...process.env, [SCRIPTED_ENGINE_ENV]: script.path },
-                    stdio: ["ignore", "pipe", "pipe"]
-                });
-                let out = "";
-                let err = "";
-                child.stdout.on("data", (data: Buffer) => (out += data.toString()));
-                child.stderr.on("data", (data: Buffer) => (err += data.toString()));
-                child.on("close", (exitCode) => resolve({ code: exitCode, stdout: out, stderr: err }));
-            });
+            const { code, stdout, stderr } = await runAgentCli(ws.root, modelPath, script.path, "Rename formatPrice to formatAmount");
             assert.equal(code, 0, stderr);
             assert.match(stdout, /── round 1 ──\n\[thinking\] I need the usages\.\n→ search "formatPrice"\n {2}✓\n {2}│ 3 matching lines in 2 files:/);
             assert.match(stdout, /→ edit src\/price\.ts\n {2}approved \(user\)\n {2}✓/);
@@ -165,17 +170,7 @@ describe("agent on real engines", function () {
             ]
         });
         try {
-            const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-                const child = spawn(process.execPath, [cliPath, "agent", "--root", ws.root, "--model", modelPath, "--yes", "--threads", "1", "Add a task"], {
-                    env: { ...process.env, [SCRIPTED_ENGINE_ENV]: script.path },
-                    stdio: ["ignore", "pipe", "pipe"]
-                });
-                let out = "";
-                let err = "";
-                child.stdout.on("data", (data: Buffer) => (out += data.toString()));
-                child.stderr.on("data", (data: Buffer) => (err += data.toString()));
-                child.on("close", (exitCode) => resolve({ code: exitCode, stdout: out, stderr: err }));
-            });
+            const { code, stdout, stderr } = await runAgentCli(ws.root, modelPath, script.path, "Add a task");
             assert.equal(code, 0, stderr);
             assert.match(stdout, /→ edit \.vscode\/tasks\.json\n {2}denied/);
             assert.match(stdout, /The edit was declined\./);

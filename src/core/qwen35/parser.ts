@@ -22,14 +22,15 @@ export interface ToolCallParserOptions {
     startInReasoning?: boolean;
 }
 
-const THINK_OPEN = "<think>";
-const THINK_CLOSE = "</think>";
-const CALL_OPEN = "<tool_call>";
-const CALL_CLOSE = "</tool_call>";
-const FUNCTION_OPEN = "<function=";
-const FUNCTION_CLOSE = "</function>";
-const PARAMETER_OPEN = "<parameter=";
-const PARAMETER_CLOSE = "</parameter>";
+/** The tags of the model's own output (reasoning and tool calls); the renderer replays them as tags. */
+export const THINK_OPEN = "<think>";
+export const THINK_CLOSE = "</think>";
+export const CALL_OPEN = "<tool_call>";
+export const CALL_CLOSE = "</tool_call>";
+export const FUNCTION_OPEN = "<function=";
+export const FUNCTION_CLOSE = "</function>";
+export const PARAMETER_OPEN = "<parameter=";
+export const PARAMETER_CLOSE = "</parameter>";
 const FORMAT_REMINDER = "Write each call as <tool_call>\\n<function=NAME>\\n<parameter=PARAM>\\nvalue\\n</parameter>\\n"
     + "</function>\\n</tool_call>.";
 

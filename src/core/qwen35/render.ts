@@ -10,6 +10,7 @@ import {
     isPyIterable, isPyMapping, parsePythonJson, pyContains, pyGet, pyItems, pyIterate, pyJsonDumps, pyLstripChar,
     pyRstripChar, pyStr, pyStrip, pyTruthy, pyTypeName, type PyMapping
 } from "./pythonFormat";
+import { CALL_CLOSE, CALL_OPEN, PARAMETER_CLOSE, PARAMETER_OPEN, THINK_CLOSE, THINK_OPEN } from "./parser";
 import type { ChatRequest, PromptSegment } from "./types";
 
 /** An error the template raises (or that Python raises while rendering it). The message is one line. */
@@ -38,13 +39,6 @@ export function renderConversation(input: RenderInput): string {
 export function renderConversationSegments(input: RenderInput): PromptSegment[] {
     return new Renderer(input).render();
 }
-
-const THINK_OPEN = "<think>";
-const THINK_CLOSE = "</think>";
-const CALL_OPEN = "<tool_call>";
-const CALL_CLOSE = "</tool_call>";
-const PARAMETER_OPEN = "<parameter=";
-const PARAMETER_CLOSE = "</parameter>";
 
 /**
  * The model's raw output, replayed as the tool-call parser read it: the `<think>` that opens it and the `</think>`

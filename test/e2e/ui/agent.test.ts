@@ -298,7 +298,7 @@ describe("the chat panel's Agent mode (UI)", function () {
         await view.locator("#agent-accept-all").click();
         // Every file written whole: VS Code's save truncates before it writes, so "no formatPrice" alone could read a file mid-save.
         await waitFor("the files on disk", async () => FILES.map(read),
-            (texts) => texts.every((text) => /formatAmount/.test(text) && !/formatPrice/.test(text)), 30_000);
+            (texts) => texts.every((text) => /formatTotal/.test(text) && !/formatPrice/.test(text)), 30_000);
         assert.match(read("src/price.ts"), /^export function formatTotal\(value: number/);
         assert.match(read("src/cart.ts"), /return formatTotal\(total\);/);
         assert.match(read("src/receipt.ts"), /\$\{formatTotal\(line\.price\)\}/);

@@ -10,16 +10,7 @@
  * boundaries exactly as llama.cpp would see it.
  */
 
-export interface TextSegment {
-    text: string;
-    /** true: template text whose special-token texts are real control tokens. */
-    special: boolean;
-    /**
-     * A checkpoint position after this segment (it also ends the current plain piece). "transient": a short-lived
-     * one (near a completion's cursor) that the engine keeps in a small group of its own.
-     */
-    checkpointAfter?: boolean | "transient";
-}
+import type { PromptSegment } from "./engine";
 
 export type TokenizationPiece =
     | { kind: "special"; text: string }
@@ -59,7 +50,7 @@ function findAll(text: string, needles: readonly string[]): { index: number; nee
 }
 
 export function planTokenization(
-    segments: readonly TextSegment[],
+    segments: readonly PromptSegment[],
     specialTokenTexts: readonly string[] = QWEN35_SPECIAL_TOKEN_TEXTS,
     userDefinedTokenTexts: readonly string[] = QWEN35_USER_DEFINED_TOKEN_TEXTS
 ): TokenizationPiece[] {

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { Emitter, type Event } from "../core/events";
 import { errorMessage, type Logger } from "../core/log";
 import {
-    isWorkerMessage, type DownloadParams, type DownloadProgress, type DownloadResult, type EngineEstimate, type ErrorCode, type GenerateChunk, type GenerateParams, type GenerateResult, type InspectParams, type LoadParams,
+    isWorkerMessage, sameLoad, type DownloadParams, type FindModelParams, type DownloadProgress, type DownloadResult, type EngineEstimate, type ErrorCode, type GenerateChunk, type GenerateParams, type GenerateResult, type InspectParams, type LoadParams,
     type LoadProgress, type MethodName, type ModelInfo, type PromptInput, type SequenceName, type SequenceState,
     type WorkerMethods
 } from "./protocol";
@@ -143,6 +143,19 @@ export class EngineClient {
         this.clearIdleTimer();
         try {
             return await this.request(await this.ensureWorker(), "download", params, options);
+        } finally {
+            this.armIdleTimer();
+        }
+    }
+
+    /**
+     * Finds a downloaded model in the worker, where node-llama-cpp's own file naming is known (a model its CLI
+     * downloaded); offline.
+     */
+    async findModel(params: FindModelParams, signal?: AbortSignal): Promise<string | undefined> {
+        this.clearIdleTimer();
+        try {
+            return (await this.request(await this.ensureWorker(), "findModel", params, { signal })).path ?? undefined;
         } finally {
             this.armIdleTimer();
         }
@@ -466,11 +479,6 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
             (error: unknown) => { signal.removeEventListener("abort", onAbort); reject(error); }
         );
     });
-}
-
-function sameLoad(a: LoadParams, b: LoadParams): boolean {
-    return a.modelPath === b.modelPath && a.contextSize === b.contextSize && a.gpu === b.gpu && a.threads === b.threads &&
-        a.allowOtherArchitectures === b.allowOtherArchitectures && a.checkpointMaxMemoryMB === b.checkpointMaxMemoryMB;
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

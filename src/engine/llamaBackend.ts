@@ -12,6 +12,7 @@ import type {
     GenerateChunk, GenerateParams, GenerateResult, LoadParams, LoadProgress, LogLevel, ModelInfo, PromptInput,
     SequenceName, SequenceState, StopReason
 } from "./protocol";
+import { sameLoad } from "./protocol";
 
 type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode": "import" } });
 
@@ -61,8 +62,7 @@ export class LlamaBackend implements EngineBackend {
 
     async load(params: LoadParams, onProgress: (progress: LoadProgress) => void, signal: AbortSignal): Promise<ModelInfo> {
         const current = this.current;
-        if (current && current.params.modelPath === params.modelPath && current.params.contextSize === params.contextSize &&
-            current.params.gpu === params.gpu && current.params.threads === params.threads) {
+        if (current && sameLoad(current.params, params)) {
             return current.info;
         }
         await this.unload();

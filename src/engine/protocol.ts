@@ -9,92 +9,12 @@
  * Every message is checked on arrival (`isWorkerMessage`, `isClientMessage`).
  */
 import type { DownloadProgress } from "../core/models/catalog";
+import type { GenerateChunk, GenerateParams, GenerateResult, ModelInfo, PromptInput, SequenceName } from "../core/engine";
 
-export type SequenceName = "completion" | "chat";
-
-export interface SamplingOptions {
-    temperature?: number;
-    topK?: number;
-    topP?: number;
-    minP?: number;
-    /** OpenAI-style presence penalty (applied once per token already present in the generated text). */
-    presencePenalty?: number;
-    /** Multiplicative repeat penalty (llama.cpp's `repeat_penalty`), 1 = off. */
-    repeatPenalty?: number;
-    seed?: number;
-}
-
-/**
- * A prompt, as text segments. `special: true` segments may contain control tokens written as text
- * (`<|im_start|>`, `<think>` …) and are tokenized with special-token parsing; `special: false` segments
- * (file contents, tool results, user text) are tokenized so that such tags stay ordinary text.
- */
-export interface PromptSegment {
-    text: string;
-    special: boolean;
-    /**
-     * Take a checkpoint of the recurrent state right after this segment (hybrid models), so a later prompt that
-     * diverges there restores it instead of re-evaluating from the start — e.g. before `<think>`, which the template
-     * drops from earlier turns.
-     *
-     * "transient": a short-lived checkpoint (the inline completion's cuts near the cursor). The engine keeps the
-     * newest few of these in a group of their own, so the many that typing leaves behind never push out the
-     * stable ones (node-llama-cpp otherwise drops the oldest, i.e. the ones nearest the start of the prompt).
-     */
-    checkpointAfter?: boolean | "transient";
-}
-
-export type PromptInput =
-    | { kind: "text"; text: string; special?: boolean }
-    | { kind: "segments"; segments: PromptSegment[] }
-    | { kind: "tokens"; tokens: number[] };
-
-export interface GenerateParams {
-    sequence: SequenceName;
-    prompt: PromptInput;
-    /** Hard cap on generated tokens. */
-    maxTokens: number;
-    /** Text that ends generation (not included in the result). EOS/EOG tokens always end it. */
-    stop?: string[];
-    sampling?: SamplingOptions;
-    /** Take a checkpoint of the recurrent state at the end of the prompt, before generating (hybrid models). */
-    checkpointAtPromptEnd?: boolean;
-    /** Prefill the prompt in chunks of this many tokens, taking a checkpoint after each (hybrid models). */
-    checkpointInterval?: number;
-    /** Stop generating after this many milliseconds (the result says `stopReason: "timeout"`). */
-    timeoutMs?: number;
-}
-
-export interface GenerationTimings {
-    /** Tokens in the prompt. */
-    promptTokens: number;
-    /** Prompt tokens that had to be evaluated (the rest were reused from the sequence's cache). */
-    evaluatedTokens: number;
-    generatedTokens: number;
-    /** From request arrival to the first generated token. */
-    timeToFirstTokenMs: number;
-    totalMs: number;
-    /** Generated tokens per second, measured from the first generated token. */
-    tokensPerSecond: number;
-    /** Of totalMs, the time spent tokenizing the prompt (the real engine reports it). */
-    tokenizeMs?: number;
-}
-
-export type StopReason = "eos" | "stop" | "maxTokens" | "timeout" | "cancelled";
-
-export interface GenerateResult {
-    text: string;
-    stopReason: StopReason;
-    /** The stop string that ended generation, when stopReason is "stop". */
-    stopString?: string;
-    timings: GenerationTimings;
-}
-
-export interface GenerateChunk {
-    text: string;
-    /** Generated tokens this chunk stands for (a chunk may hold several, or text held back from earlier ones). */
-    tokens?: number;
-}
+// The generation vocabulary is core's (src/core/engine.ts); the protocol carries it unchanged.
+export type {
+    GenerateChunk, GenerateParams, GenerateResult, GenerationTimings, ModelInfo, PromptInput, PromptSegment, SamplingOptions, SequenceName, StopReason
+} from "../core/engine";
 
 export interface LoadParams {
     modelPath: string;
@@ -109,26 +29,18 @@ export interface LoadParams {
     checkpointMaxMemoryMB?: number;
 }
 
+/**
+ * Whether a model loaded with `a` serves a request to load `b` (the one answer to "same model loaded?": the client
+ * and both backends ask it). Every setting that changes how the model runs counts.
+ */
+export function sameLoad(a: LoadParams, b: LoadParams): boolean {
+    return a.modelPath === b.modelPath && a.contextSize === b.contextSize && a.gpu === b.gpu && (a.threads ?? 0) === (b.threads ?? 0) &&
+        (a.allowOtherArchitectures ?? false) === (b.allowOtherArchitectures ?? false) && a.checkpointMaxMemoryMB === b.checkpointMaxMemoryMB;
+}
+
 export interface LoadProgress {
     /** 0..1 */
     progress: number;
-}
-
-export interface ModelInfo {
-    modelPath: string;
-    architecture: string;
-    name?: string;
-    trainContextSize: number;
-    contextSize: number;
-    gpu: string | false;
-    gpuLayers: number;
-    totalLayers: number;
-    isHybrid: boolean;
-    hasFimTokens: boolean;
-    vocabularySize: number;
-    sizeBytes: number;
-    loadMs: number;
-    warnings: string[];
 }
 
 export interface TokenizeParams {
@@ -175,6 +87,12 @@ export interface DownloadParams {
 
 export type { DownloadProgress } from "../core/models/catalog";
 
+/** Finding a downloaded model offline, node-llama-cpp's naming included (models its CLI downloaded). */
+export interface FindModelParams {
+    uri: string;
+    directory: string;
+}
+
 export interface DownloadResult {
     path: string;
     sizeBytes: number;
@@ -191,13 +109,14 @@ export interface WorkerMethods {
     sequenceState: { params: SequenceStateParams; chunk: never; result: SequenceState };
     resetSequence: { params: SequenceStateParams; chunk: never; result: Record<string, never> };
     download: { params: DownloadParams; chunk: DownloadProgress; result: DownloadResult };
+    findModel: { params: FindModelParams; chunk: never; result: { path: string | null } };
     inspect: { params: InspectParams; chunk: never; result: EngineEstimate };
     ping: { params: Record<string, never>; chunk: never; result: { pid: number; scripted: boolean; loaded: boolean } };
 }
 
 export type MethodName = keyof WorkerMethods;
 export const METHOD_NAMES: readonly MethodName[] = [
-    "load", "unload", "generate", "tokenize", "detokenize", "sequenceState", "resetSequence", "download", "inspect", "ping"
+    "load", "unload", "generate", "tokenize", "detokenize", "sequenceState", "resetSequence", "download", "findModel", "inspect", "ping"
 ];
 
 export type ErrorCode =

@@ -25,6 +25,7 @@ import type {
     GenerateChunk, GenerateParams, GenerateResult, LoadParams, LoadProgress, ModelInfo, PromptInput,
     SequenceName, SequenceState, StopReason
 } from "./protocol";
+import { sameLoad } from "./protocol";
 
 export interface ScriptedResponse {
     match?: string;
@@ -82,6 +83,7 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
 export class ScriptedBackend implements EngineBackend {
     readonly scripted = true;
     private info?: ModelInfo;
+    private loadedWith?: LoadParams;
     private readonly consumed = new Set<number>();
     private readonly sequenceTokens: Record<SequenceName, number> = { completion: 0, chat: 0 };
 
@@ -97,7 +99,7 @@ export class ScriptedBackend implements EngineBackend {
     }
 
     async load(params: LoadParams, onProgress: (progress: LoadProgress) => void, signal: AbortSignal): Promise<ModelInfo> {
-        if (this.info?.modelPath === params.modelPath) return this.info;
+        if (this.info && this.loadedWith && sameLoad(this.loadedWith, params)) return this.info;
         const started = Date.now();
         const inspection = await inspectGgufFile(params.modelPath, { allowOtherArchitectures: params.allowOtherArchitectures });
         if (!inspection.ok) throw new BackendError("modelInvalid", inspection.problems.map((problem) => problem.message).join(" "));
@@ -124,12 +126,14 @@ export class ScriptedBackend implements EngineBackend {
             loadMs: Date.now() - started,
             warnings: [...inspection.warnings, "Scripted engine: answers come from a test script, not the model."]
         };
+        this.loadedWith = params;
         return this.info;
     }
 
     async unload(): Promise<boolean> {
         const was = this.info !== undefined;
         this.info = undefined;
+        this.loadedWith = undefined;
         return was;
     }
 

@@ -10,7 +10,7 @@ import path from "node:path";
 import type { AgentEvent } from "../../src/core/agent/events";
 import { AgentSession } from "../../src/core/agent/session";
 import { EngineClient } from "../../src/engine/client";
-import type { PromptSegment } from "../../src/engine/protocol";
+import type { PromptSegment } from "../../src/core/engine";
 import { tempWorkspace, type TempWorkspace } from "../support/agentWorkspace";
 import { captureLogger, workerPath } from "../support/engine";
 import { SCRIPTED_ENGINE_ENV, writeEngineScript } from "../support/scriptedEngine";

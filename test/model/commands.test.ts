@@ -8,10 +8,9 @@ import { extractCode } from "../../src/core/commands/extract";
 import { fitCode } from "../../src/core/commands/fit";
 import { answerTokensFor, buildRewriteRequest, type CodeTarget } from "../../src/core/commands/prompts";
 import { commandSampling, runCommandTurn } from "../../src/core/commands/run";
-import type { ChatGenerator } from "../../src/core/qwen35/chatTurn";
 import { THINKING_OFF_PREFILL, THINKING_ON_PREFILL } from "../../src/core/qwen35/thinking";
 import { EngineClient } from "../../src/engine/client";
-import type { GenerateParams } from "../../src/engine/protocol";
+import type { Engine, GenerateParams } from "../../src/core/engine";
 import { captureLogger, workerPath } from "../support/engine";
 import { ensureTinyModel, TINY_TOKEN_IDS } from "../support/tinyModel";
 
@@ -29,7 +28,7 @@ describe("editor commands on the tiny model", function () {
     this.timeout(120_000);
     let client: EngineClient;
     let calls: GenerateParams[];
-    let engine: ChatGenerator;
+    let engine: Pick<Engine, "generate">;
 
     before(async () => {
         client = new EngineClient({ workerPath, log: captureLogger().logger });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { CompletionService, type CompletionOutcome, type CompletionRequest, type CompletionServiceOptions } from "../../src/core/completion/service";
 import { EngineClient } from "../../src/engine/client";
-import type { GenerateParams, PromptSegment } from "../../src/engine/protocol";
+import type { GenerateParams, PromptSegment } from "../../src/core/engine";
 import { captureLogger, workerPath } from "../support/engine";
 import { ensureTinyModel } from "../support/tinyModel";
 

@@ -1,7 +1,6 @@
-import type { ChatGenerator } from "../../src/core/qwen35/chatTurn";
-import type { GenerateParams, GenerateResult, PromptSegment } from "../../src/engine/protocol";
+import type { Engine, GenerateParams, GenerateResult, PromptSegment } from "../../src/core/engine";
 
-export interface ScriptedGenerator extends ChatGenerator {
+export interface ScriptedGenerator extends Pick<Engine, "generate"> {
     /** Every request, in order. */
     calls: GenerateParams[];
     /** Each request's prompt segments. */

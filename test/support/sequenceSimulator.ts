@@ -5,7 +5,7 @@
  * everything after that is evaluated again, checkpoints are taken where the prompt asks (transient ones in a
  * group that keeps the newest 4), and generated tokens follow the prompt in the sequence.
  */
-import type { PromptSegment } from "../../src/engine/protocol";
+import type { PromptSegment } from "../../src/core/engine";
 import { planTokenization } from "../../src/core/tokenization";
 
 const TRANSIENT_KEPT = 4;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { ApprovalAnswer, ApprovalRequest } from "../../src/core/agent/approvals";
 import type { AgentEvent } from "../../src/core/agent/events";
 import { AgentSession, type AgentSettings } from "../../src/core/agent/session";
-import type { ChatGenerator } from "../../src/core/qwen35/chatTurn";
+import type { Engine } from "../../src/core/engine";
 import { tempWorkspace, type TempWorkspace } from "../support/agentWorkspace";
 import { scripted, type ScriptedGenerator } from "../support/scriptedGenerator";
 
@@ -30,7 +30,7 @@ describe("agent loop (scripted model)", () => {
     let trusted: boolean;
     let current: AgentSettings;
 
-    function session(engine: ChatGenerator): { agent: AgentSession; events: AgentEvent[] } {
+    function session(engine: Pick<Engine, "generate">): { agent: AgentSession; events: AgentEvent[] } {
         const agent = new AgentSession({
             engine,
             fs: ws.fs,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import type { ChatThread } from "../../src/core/chat/conversation";
-import { ChatError, ChatService, combineTimings, type ChatConfig, type ChatDelta, type ChatEngine } from "../../src/core/chat/service";
+import { ChatError, ChatService, combineTimings, type ChatConfig, type ChatDelta } from "../../src/core/chat/service";
 import { MemoryChatStore } from "../../src/core/chat/store";
 import { silentLogger } from "../../src/core/log";
-import type { GenerateChunk, GenerateParams, GenerateResult, PromptInput } from "../../src/engine/protocol";
+import type { Engine, GenerateChunk, GenerateParams, GenerateResult, PromptInput } from "../../src/core/engine";
 import { splitIntoPieces } from "../../src/engine/scriptedBackend";
 
 interface Reply {
@@ -20,7 +20,7 @@ function promptText(prompt: PromptInput): string {
 }
 
 /** An engine double: one token per character, replies streamed piece by piece, cancellation honoured. */
-class FakeEngine implements ChatEngine {
+class FakeEngine implements Pick<Engine, "generate" | "tokenize"> {
     readonly prompts: string[] = [];
     readonly params: GenerateParams[] = [];
     readonly replies: Reply[] = [];

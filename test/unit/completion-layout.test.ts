@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DocumentLayout, lastPretokenStart, type LayoutOptions } from "../../src/core/completion/layout";
 import { headerText, renderPrompt, type PromptMode } from "../../src/core/completion/prompt";
 import { TokenEstimator } from "../../src/core/completion/tokenEstimate";
-import type { PromptSegment } from "../../src/engine/protocol";
+import type { PromptSegment } from "../../src/core/engine";
 import { SequenceSimulator } from "../support/sequenceSimulator";
 
 /** One token per character, as the simulator counts. */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { CompletionService, type Clock, type CompletionEngine, type CompletionRequest, type CompletionServiceOptions } from "../../src/core/completion/service";
-import type { GenerateParams, GenerateResult } from "../../src/engine/protocol";
+import { CompletionService, type Clock, type CompletionRequest, type CompletionServiceOptions } from "../../src/core/completion/service";
+import type { Engine, GenerateParams, GenerateResult } from "../../src/core/engine";
 
 /** An engine double: answers with scripted text, blocks until released when asked, and honours the abort signal. */
-class FakeEngine implements CompletionEngine {
+class FakeEngine implements Engine {
     readonly calls: { params: GenerateParams; signal?: AbortSignal }[] = [];
     readonly tokenizeCalls: number[] = [];
     answer: (params: GenerateParams) => string = () => "items.length";

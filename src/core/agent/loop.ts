@@ -7,9 +7,9 @@
  * and never run. Tool results are `tool` messages, which the renderer marks as untrusted text: a `<tool_call>` inside
  * a file stays text for the model.
  */
-import { runChatTurn, type ChatGenerator } from "../qwen35/chatTurn";
+import { runChatTurn } from "../qwen35/chatTurn";
 import type { AssistantMessage, ChatMessage, ParserEvent, ToolCallError } from "../qwen35/types";
-import type { SamplingOptions } from "../../engine/protocol";
+import type { Engine, SamplingOptions } from "../engine";
 import { RESTRICTED_MODE_MESSAGE, type ApprovalPolicy, type ApprovalTarget } from "./approvals";
 import { runsCodeWarning } from "./runsCode";
 import { capMiddle, LIMITS } from "./text";
@@ -19,7 +19,7 @@ import type { AgentEvent, AgentStopReason } from "./events";
 import { toolByName, toolDefinitions, type AgentTool, type ToolContext } from "./tools";
 
 export interface AgentLoopOptions {
-    engine: ChatGenerator;
+    engine: Pick<Engine, "generate">;
     context: ToolContext;
     /** The tools offered to the model. */
     tools: readonly AgentTool[];

@@ -5,9 +5,8 @@
  */
 import { Emitter, type Event } from "../events";
 import type { Logger } from "../log";
-import type { ChatGenerator } from "../qwen35/chatTurn";
 import type { ChatMessage } from "../qwen35/types";
-import type { SamplingOptions } from "../../engine/protocol";
+import type { Engine, SamplingOptions } from "../engine";
 import { ApprovalPolicy, type Approver } from "./approvals";
 import { EditSession, type AcceptOutcome, type ProposalSummary } from "./editSession";
 import type { AgentEvent } from "./events";
@@ -30,7 +29,7 @@ export interface AgentSettings {
 }
 
 export interface AgentSessionOptions {
-    engine: ChatGenerator;
+    engine: Pick<Engine, "generate">;
     fs: WorkspaceFs;
     shell?: CommandRunner;
     diagnostics?: DiagnosticsSource;

@@ -9,11 +9,11 @@
  * partial answer, marked.
  */
 import { randomInt, randomUUID } from "node:crypto";
-import type { GenerationTimings, PromptInput } from "../../engine/protocol";
+import type { Engine, GenerationTimings } from "../engine";
 import { Emitter, type Event } from "../events";
 import { errorMessage, type Logger } from "../log";
 import { buildChatPromptSegments } from "../qwen35/chatPrompt";
-import { runChatTurn, type ChatGenerator } from "../qwen35/chatTurn";
+import { runChatTurn } from "../qwen35/chatTurn";
 import { renderConversation } from "../qwen35/render";
 import { samplingFor, type SamplingOverrides } from "../qwen35/sampling";
 import type { ChatRequest } from "../qwen35/types";
@@ -28,11 +28,6 @@ import type { ChatStore } from "./store";
 import { calibrateTokenScale, estimateTokens } from "./tokens";
 import { answerReserve, planTrim } from "./trimming";
 
-export interface ChatEngine extends ChatGenerator {
-    /** Exact token count of a prompt (loads the model if needed: only called when a message is sent). */
-    tokenize(prompt: PromptInput, signal?: AbortSignal): Promise<number[]>;
-}
-
 export interface ChatConfig {
     /** The context of the loaded model (or the setting before one is loaded). */
     contextSize: number;
@@ -44,7 +39,8 @@ export interface ChatConfig {
 }
 
 export interface ChatServiceOptions {
-    engine: ChatEngine;
+    /** Generates the answers; `tokenize` counts a prompt exactly (loads the model if needed: only when a message is sent). */
+    engine: Pick<Engine, "generate" | "tokenize">;
     store: ChatStore;
     log: Logger;
     config: () => ChatConfig;
@@ -267,7 +263,7 @@ export class ChatService {
             thinkingMs: answer.thinkingMs ?? (thinkingStartedAt !== undefined ? this.now() - thinkingStartedAt : undefined)
         });
         // Counts the reasoning tokens the engine reports: the parser's events carry text, not token counts.
-        const engine: ChatGenerator = {
+        const engine: Pick<Engine, "generate"> = {
             generate: (params, options) => this.options.engine.generate(params, {
                 signal: options.signal,
                 onChunk: (chunk) => {

@@ -3,10 +3,11 @@
  * streaming the reasoning and the answer apart. The reasoning goes to the thinking view; only the answer is ever
  * read for code.
  */
-import type { GenerationTimings, SamplingOptions, StopReason } from "../../engine/protocol";
-import { runChatTurn, type ChatGenerator } from "../qwen35/chatTurn";
+import type { Engine, GenerationTimings, PromptSegment, SamplingOptions, StopReason } from "../engine";
+import { buildChatPromptSegments } from "../qwen35/chatPrompt";
+import { runChatTurn } from "../qwen35/chatTurn";
 import { samplingFor, type SamplingOverrides } from "../qwen35/sampling";
-import { THOUGHT_BUDGET_GRACE_TOKENS } from "../qwen35/thinking";
+import { isThinkingEnabled, THOUGHT_BUDGET_GRACE_TOKENS } from "../qwen35/thinking";
 import type { ChatRequest } from "../qwen35/types";
 
 export interface CommandTurnOptions {
@@ -17,6 +18,8 @@ export interface CommandTurnOptions {
     thoughtBudgetTokens?: number;
     /** Most tokens of the answer after the reasoning. */
     answerTokens: number;
+    /** The request as prepareCommandTurn rendered it (else it is rendered here). */
+    promptSegments?: PromptSegment[];
     sampling: SamplingOptions;
     signal?: AbortSignal;
     onThinking?: (delta: string) => void;
@@ -62,7 +65,45 @@ export function planCommandTokens(contextSize: number, promptTokens: number, wan
     return { answerTokens, thoughtBudgetTokens };
 }
 
-export async function runCommandTurn(engine: ChatGenerator, options: CommandTurnOptions): Promise<CommandTurnResult> {
+/** A command's turn, planned: what runCommandTurn takes besides sampling and callbacks. */
+export interface PreparedCommandTurn {
+    request: ChatRequest;
+    /** Off when the plan left no thinking budget. */
+    thinking: boolean;
+    thoughtBudgetTokens?: number;
+    answerTokens: number;
+    /** The prompt, rendered once: tokenized here, sent as it is. */
+    promptSegments: PromptSegment[];
+    promptTokens: number;
+}
+
+export type CommandTurnPlan =
+    | { ok: true; turn: PreparedCommandTurn }
+    /** Not even a short answer fits after the prompt. */
+    | { ok: false; promptTokens: number; contextSize: number };
+
+/**
+ * Plans a command's turn: renders its prompt once (the template's exact text), counts it with the model's tokenizer,
+ * and fits the answer and the thinking into the context that is left.
+ */
+export async function prepareCommandTurn(engine: Pick<Engine, "tokenize">, input: {
+    request: ChatRequest; thinking: boolean; thoughtBudgetTokens?: number; answerTokens: number; contextSize: number;
+}, signal?: AbortSignal): Promise<CommandTurnPlan> {
+    const render = (thinking: boolean) => buildChatPromptSegments({ ...input.request, enable_thinking: thinking, add_generation_prompt: true });
+    let promptSegments = render(input.thinking);
+    const promptTokens = (await engine.tokenize({ kind: "segments", segments: promptSegments }, signal)).length;
+    const plan = planCommandTokens(input.contextSize, promptTokens, input);
+    if (!plan) return { ok: false, promptTokens, contextSize: input.contextSize };
+    const thinking = isThinkingEnabled(input.thinking, plan.thoughtBudgetTokens);
+    // A budget planned down to nothing turns the thinking off: the prompt then ends with the template's empty thinking.
+    if (thinking !== input.thinking) promptSegments = render(thinking);
+    return {
+        ok: true,
+        turn: { request: { ...input.request, enable_thinking: thinking }, thinking, ...plan, promptSegments, promptTokens }
+    };
+}
+
+export async function runCommandTurn(engine: Pick<Engine, "generate">, options: CommandTurnOptions): Promise<CommandTurnResult> {
     let reasoning = "";
     let answer = "";
     // The budget may run over by the grace it gives the thinking to finish a sentence: the answer keeps its tokens.
@@ -72,6 +113,7 @@ export async function runCommandTurn(engine: ChatGenerator, options: CommandTurn
         maxTokens: options.answerTokens + thinkingTokens,
         sampling: options.sampling,
         thoughtBudgetTokens: options.thinking ? options.thoughtBudgetTokens : undefined,
+        promptSegments: options.promptSegments,
         signal: options.signal,
         onEvent: (event) => {
             if (event.type === "reasoning") {

@@ -4,7 +4,7 @@
  * FIM tokens. Control tokens are template text (`special: true`); code, paths and names never are, so a file that
  * contains `<|fim_suffix|>` or `</think>` stays text. Checkpoint marks follow the layout (see layout.ts).
  */
-import type { PromptSegment } from "../../engine/protocol";
+import type { PromptSegment } from "../engine";
 import type { ContextChunk } from "./contextRing";
 import type { LayoutPlan, PrefixPiece } from "./layout";
 

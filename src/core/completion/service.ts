@@ -1,7 +1,7 @@
 /**
  * Inline suggestions, editor-independent: a request is a document's text and a cursor offset; the answer is a
  * suggestion (or none), with what it cost. The editor adapter only translates; the engine is reached through the
- * small `CompletionEngine` interface (the worker client in the extension, a fake in unit tests).
+ * core's `Engine` port (src/core/engine.ts) (the worker client in the extension, a fake in unit tests).
  *
  * Latency: a cache hit needs no engine (also while the user types into a suggestion on screen); otherwise an
  * adaptive debounce, then one generation at a time on the completion sequence — a newer request aborts the older
@@ -9,7 +9,7 @@
  * follow it is prefetched, as if it were accepted. The prompt layout that keeps the engine's cache warm across
  * keystrokes and cursor jumps is in layout.ts.
  */
-import type { GenerateChunk, GenerateParams, GenerateResult, PromptInput as EnginePrompt, SamplingOptions, StopReason } from "../../engine/protocol";
+import type { Engine, GenerateResult, SamplingOptions, StopReason } from "../engine";
 import { CompletionCache, DEFAULT_CACHE_OPTIONS, type CacheHit, type CompletionCacheOptions } from "./cache";
 import { ContextRing, DEFAULT_RING_OPTIONS, type ContextChunk, type ContextRingOptions } from "./contextRing";
 import { cursorContext, type CursorContext } from "./cursorContext";
@@ -18,14 +18,6 @@ import { DEFAULT_LAYOUT_OPTIONS, DocumentLayout, type FileRebuildReason, type La
 import { postProcess } from "./postprocess";
 import { headerText, renderPrompt, type PromptMode } from "./prompt";
 import { TokenEstimator } from "./tokenEstimate";
-
-export interface CompletionEngine {
-    generate(params: GenerateParams, options: { signal?: AbortSignal; onChunk?: (chunk: GenerateChunk) => void }): Promise<GenerateResult>;
-    /** Used once per model to calibrate the token estimate. */
-    tokenize?(prompt: EnginePrompt, signal?: AbortSignal): Promise<number[]>;
-    /** The loaded model, once there is one: without FIM tokens the chat-style prompt is used. */
-    readonly modelInfo?: { modelPath: string; hasFimTokens: boolean; contextSize?: number };
-}
 
 export interface CompletionServiceOptions {
     /** "fim": Qwen's fill-in-the-middle tokens (the chat prompt when the model has none); "chat": always the chat prompt. */
@@ -155,7 +147,7 @@ export class CompletionService {
     private calibratedFor?: string | null;
     private disposed = false;
 
-    constructor(private readonly engine: CompletionEngine, options: Partial<CompletionServiceOptions> = {}, private readonly clock: Clock = systemClock) {
+    constructor(private readonly engine: Engine, options: Partial<CompletionServiceOptions> = {}, private readonly clock: Clock = systemClock) {
         this.options = { ...DEFAULT_COMPLETION_OPTIONS, ...options };
         this.cache = new CompletionCache(this.options.cache);
         this.ring = new ContextRing(this.options.ring, this.estimator);

@@ -3,18 +3,14 @@
  * and parse the stream into reasoning, answer text and tool calls as it arrives. A thought-token budget closes
  * the thinking gracefully (the closing text is appended and generation continues as the answer).
  *
- * The engine is reached through the small `ChatGenerator` interface, so this runs the same against the worker
+ * The engine is reached through core's `Engine` port (only `generate`), so this runs the same against the worker
  * client, the scripted engine, or a test double.
  */
-import type { GenerateChunk, GenerateParams, GenerateResult, GenerationTimings, PromptSegment as EngineSegment, SamplingOptions, SequenceName, StopReason } from "../../engine/protocol";
+import type { Engine, GenerateResult, GenerationTimings, PromptSegment as EngineSegment, SamplingOptions, SequenceName, StopReason } from "../engine";
 import { buildChatPromptSegments } from "./chatPrompt";
 import { ToolCallStreamParser } from "./parser";
 import { generationPrefill, isThinkingEnabled, ThoughtBudget, type ThinkingClose } from "./thinking";
 import type { ChatRequest, ParseResult, ParserEvent, PromptSegment } from "./types";
-
-export interface ChatGenerator {
-    generate(params: GenerateParams, options: { signal?: AbortSignal; onChunk?: (chunk: GenerateChunk) => void }): Promise<GenerateResult>;
-}
 
 export interface ChatTurnOptions {
     /** The conversation; `add_generation_prompt` is implied, `enable_thinking` defaults to on. */
@@ -24,6 +20,11 @@ export interface ChatTurnOptions {
     /** Most reasoning tokens before thinking is closed (0: thinking off). */
     thoughtBudgetTokens?: number;
     sequence?: SequenceName;
+    /**
+     * The request already rendered (`buildChatPromptSegments` of it with `add_generation_prompt` and this turn's
+     * thinking), by a caller that tokenized it to plan the turn: it is sent as it is, not rendered twice.
+     */
+    promptSegments?: PromptSegment[];
     signal?: AbortSignal;
     onEvent?: (event: ParserEvent) => void;
 }
@@ -41,10 +42,10 @@ export interface ChatTurnResult extends ParseResult {
 /** How much reasoning text the budget looks at to find a natural break. */
 const REASONING_TAIL = 400;
 
-export async function runChatTurn(engine: ChatGenerator, options: ChatTurnOptions): Promise<ChatTurnResult> {
+export async function runChatTurn(engine: Pick<Engine, "generate">, options: ChatTurnOptions): Promise<ChatTurnResult> {
     const thinking = isThinkingEnabled(options.request.enable_thinking !== false, options.thoughtBudgetTokens);
     const request: ChatRequest = { ...options.request, enable_thinking: thinking, add_generation_prompt: true };
-    const promptSegments: PromptSegment[] = buildChatPromptSegments(request);
+    const promptSegments: PromptSegment[] = options.promptSegments ?? buildChatPromptSegments(request);
     const parser = new ToolCallStreamParser({ tools: request.tools ?? undefined, startInReasoning: thinking });
     const budget = new ThoughtBudget({ budgetTokens: thinking ? options.thoughtBudgetTokens : undefined });
     const emit = (events: ParserEvent[]) => { for (const event of events) options.onEvent?.(event); };

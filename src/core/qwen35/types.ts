@@ -103,14 +103,8 @@ export interface ChatRequest {
     enable_thinking?: boolean;
 }
 
-/** A piece of the rendered prompt. `special: false` marks text from the conversation, which must be tokenized
- * without special-token parsing so that a `<tool_call>` inside a file cannot become a control token. */
-export interface PromptSegment {
-    text: string;
-    special: boolean;
-    /** Ask the engine for a recurrent-state checkpoint right after this segment (see chatPrompt.ts). */
-    checkpointAfter?: boolean;
-}
+/** A piece of the rendered prompt: core's one prompt-segment type (src/core/engine.ts). */
+export type { PromptSegment } from "../engine";
 
 export interface ParsedToolCall {
     name: string;

@@ -7,10 +7,8 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describeModelSource, type CatalogModel, type DownloadConsentInfo, type DownloadProgress } from "../core/models/catalog";
-import {
-    downloadModel, findDownloadedModel, ModelDownloadCancelledError, ModelDownloadError, type DownloadModelOptions,
-    type DownloadModelResult
-} from "./modelDownload";
+import type { DownloadModelOptions, DownloadModelResult } from "./modelDownload";
+import { ModelDownloadCancelledError, ModelDownloadError } from "./modelFiles";
 import { fileTypeProblem } from "./ggufFile";
 
 /** The user said no to downloading. Nothing was requested from the network. */
@@ -32,8 +30,13 @@ export interface ModelStoreDeps {
     endpoint?: string;
     /** Asks the user; resolves true to download. Only called when a download is needed. */
     confirmDownload: (info: DownloadConsentInfo) => Promise<boolean>;
-    /** Defaults to downloadModel in this process; the extension routes it through the engine worker. */
-    download?: DownloadFunction;
+    /**
+     * The downloaded file for an hf: URI, offline, or undefined. The CLI and tests pass modelDownload's
+     * findDownloadedModel; the extension looks in the index itself and asks the engine worker for the rest.
+     */
+    find: (options: { uri: string; directory: string }) => Promise<string | undefined>;
+    /** downloadModel in the CLI and tests; the extension routes it through the engine worker. */
+    download: DownloadFunction;
     /** For `~` in local paths; defaults to os.homedir(). */
     homeDir?: string;
 }
@@ -73,7 +76,7 @@ export class ModelStore {
         if (source.kind === "invalid") throw new ModelDownloadError("invalidUri", source.message);
         if (source.kind === "local") return { path: await this.checkLocalFile(source.path), downloaded: false };
 
-        const found = await findDownloadedModel({ uri: source.uri, directory: this.deps.directory });
+        const found = await this.deps.find({ uri: source.uri, directory: this.deps.directory });
         if (found != null) return { path: found, downloaded: false, uri: source.uri };
 
         const key = source.uri.toLowerCase();
@@ -93,8 +96,7 @@ export class ModelStore {
         const agreed = await this.deps.confirmDownload(consentInfo(uri, catalog, this.deps.directory));
         if (!agreed) throw new ModelDownloadDeclinedError(uri);
         if (options.signal?.aborted) throw new ModelDownloadCancelledError();
-        const download = this.deps.download ?? downloadModel;
-        const result = await download({
+        const result = await this.deps.download({
             uri,
             directory: this.deps.directory,
             endpoint: this.deps.endpoint,

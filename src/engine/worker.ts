@@ -7,10 +7,10 @@
 import { errorMessage } from "../core/log";
 import { BackendError, type EngineBackend } from "./backend";
 import { LlamaBackend } from "./llamaBackend";
-import { downloadModel, ModelDownloadError } from "./modelDownload";
+import { downloadModel, findDownloadedModel, ModelDownloadError } from "./modelDownload";
 import { inspectWithLlama } from "./modelInspect";
 import {
-    isClientMessage, type ClientMessage, type DownloadParams, type GenerateParams, type InspectParams, type LoadParams, type LogLevel, type MethodName,
+    isClientMessage, type ClientMessage, type DownloadParams, type FindModelParams, type GenerateParams, type InspectParams, type LoadParams, type LogLevel, type MethodName,
     type ProtocolError, type SequenceStateParams, type TokenizeParams, type WorkerMessage
 } from "./protocol";
 import { ScriptedBackend } from "./scriptedBackend";
@@ -38,6 +38,8 @@ async function dispatch(method: MethodName, params: unknown, id: number, signal:
             const download = params as DownloadParams;
             return downloadModel({ ...download, signal, onProgress: chunk });
         }
+        case "findModel":
+            return { path: (await findDownloadedModel(params as FindModelParams)) ?? null };
         case "inspect":
             return inspectWithLlama(params as InspectParams);
         case "ping":

@@ -35,6 +35,7 @@ export class EngineService implements vscode.Disposable {
             globalStoragePath: context.globalStorageUri.fsPath,
             log,
             download: (params, options) => this.client.download(params, options),
+            findModel: (params, signal) => this.client.findModel(params, signal),
             onActivity: (activity) => {
                 this.download = activity;
                 this.fire();

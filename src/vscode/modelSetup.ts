@@ -14,9 +14,10 @@ import {
 } from "../core/models/catalog";
 import type { Settings } from "../core/settings";
 import type { RequestOptions } from "../engine/client";
-import { deleteDownloadedModel, findDownloadedModel, listDownloadedModels, type DownloadModelOptions } from "../engine/modelDownload";
+import type { DownloadModelOptions } from "../engine/modelDownload";
+import { deleteDownloadedModel, listDownloadedModels, lookupIndexedModel } from "../engine/modelFiles";
 import { ModelDownloadDeclinedError, ModelStore } from "../engine/modelStore";
-import type { DownloadParams, DownloadResult } from "../engine/protocol";
+import type { DownloadParams, DownloadResult, FindModelParams } from "../engine/protocol";
 
 export { ModelDownloadDeclinedError as ModelDownloadDeclined };
 
@@ -31,6 +32,8 @@ export interface ModelSetupDeps {
     log: Logger;
     /** Runs the download (in the engine worker, so the extension host stays light). */
     download: (params: DownloadParams, options: RequestOptions<DownloadProgress>) => Promise<DownloadResult>;
+    /** Finds a model the index does not record (node-llama-cpp's naming), in the engine worker. */
+    findModel: (params: FindModelParams, signal?: AbortSignal) => Promise<string | undefined>;
     onActivity: (activity: DownloadActivity | undefined) => void;
 }
 
@@ -43,12 +46,15 @@ export class ModelSetup {
         return configured.startsWith("~") ? path.join(os.homedir(), configured.slice(1)) : path.resolve(configured);
     }
 
-    /** Offline: is the configured model on disk? */
+    /**
+     * Offline and without the engine: is the configured model on disk? An hf: model counts when the index records it
+     * whole (a model downloaded by node-llama-cpp's CLI is recorded the first time it is loaded).
+     */
     async isPresent(settings: Settings): Promise<boolean> {
         const source = describeModelSource(settings.model, { homeDir: os.homedir() });
         if (source.kind === "invalid") return false;
         if (source.kind === "local") return fs.existsSync(path.resolve(this.modelsDirectory(settings), source.path));
-        return (await findDownloadedModel({ uri: source.uri, directory: this.modelsDirectory(settings) })) !== undefined;
+        return typeof await lookupIndexedModel(source.uri, this.modelsDirectory(settings)) === "object";
     }
 
     /** The file to load for the current settings: asks before downloading, shows progress while it downloads. */
@@ -57,6 +63,13 @@ export class ModelSetup {
             directory: this.modelsDirectory(settings),
             endpoint: settings.downloadEndpoint,
             confirmDownload: (info) => this.confirmDownload(info),
+            find: async ({ uri, directory }) => {
+                // The index, here; a model it does not record, in the worker (node-llama-cpp's naming needs it).
+                const indexed = await lookupIndexedModel(uri, directory);
+                if (indexed === "stale") return undefined;
+                if (indexed !== "unknown") return indexed.path;
+                return this.deps.findModel({ uri, directory }, signal);
+            },
             download: (options) => this.downloadWithProgress(options)
         });
         const resolved = await store.resolve(settings.model, { signal });

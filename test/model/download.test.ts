@@ -21,6 +21,9 @@ import { ModelDownloadDeclinedError, ModelStore } from "../../src/engine/modelSt
 import { sha256Hex, startHfServer, type HfRequestLogEntry, type HfServer, type HfServerOptions } from "../support/hfServer";
 import { buildTinyModel } from "../support/tinyModel";
 
+/** ModelStore as the CLI runs it: finding and downloading in this process. */
+const inProcess = { find: findDownloadedModel, download: downloadModel };
+
 const URI = "hf:unsloth/Qwen3.5-35B-A3B-GGUF:UD-Q4_K_XL";
 /** What node-llama-cpp 3.21.1 names the file for URI: `hf_{user}_{repo without -GGUF}.{QUANT}.gguf`. */
 const LOCAL_NAME = "hf_unsloth_Qwen3.5-35B-A3B.UD-Q4_K_XL.gguf";
@@ -617,6 +620,7 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
             const directory = freshDirectory();
             const asked: DownloadConsentInfo[] = [];
             const store = new ModelStore({
+                ...inProcess,
                 directory, endpoint: server.endpoint,
                 confirmDownload: async (info) => {
                     asked.push(info);
@@ -641,6 +645,7 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
             const server = await serve();
             let asked: DownloadConsentInfo | undefined;
             const store = new ModelStore({
+                ...inProcess,
                 directory: freshDirectory(), endpoint: server.endpoint,
                 confirmDownload: async (info) => {
                     asked = info;
@@ -660,6 +665,7 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
             let asked = 0;
             const events: DownloadProgress[] = [];
             const store = new ModelStore({
+                ...inProcess,
                 directory, endpoint: server.endpoint,
                 confirmDownload: async () => {
                     asked++;
@@ -672,7 +678,7 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
             assert.equal(events[events.length - 1]?.percent, 100);
 
             server.clearLog();
-            const again = new ModelStore({ directory, endpoint: server.endpoint, confirmDownload: refuseConsent });
+            const again = new ModelStore({ ...inProcess, directory, endpoint: server.endpoint, confirmDownload: refuseConsent });
             assert.deepEqual(await again.resolve(URI), { path: path.join(directory, LOCAL_NAME), downloaded: false, uri: URI });
             assert.deepEqual(server.requests, [], "resolving a present model makes zero requests");
         });
@@ -682,6 +688,7 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
             let asked = 0;
             const calls: DownloadModelOptions[] = [];
             const store = new ModelStore({
+                ...inProcess,
                 directory,
                 confirmDownload: async () => {
                     asked++;
@@ -704,7 +711,7 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
         it("rejects as cancelled when the signal fires during the download", async () => {
             const server = await serve({ bytesPerSecond: 2 * MIB });
             const controller = new AbortController();
-            const store = new ModelStore({ directory: freshDirectory(), endpoint: server.endpoint, confirmDownload: async () => true });
+            const store = new ModelStore({ ...inProcess, directory: freshDirectory(), endpoint: server.endpoint, confirmDownload: async () => true });
             const resolving = store.resolve(URI, { signal: controller.signal });
             await waitFor(() => ranged(server).length > 0, 10_000, "the download to start");
             controller.abort();
@@ -716,7 +723,7 @@ describe("model download (node-llama-cpp over HTTP on 127.0.0.1)", function () {
             fs.mkdirSync(directory, { recursive: true });
             const file = path.join(directory, "local.gguf");
             fs.writeFileSync(file, "GGUF");
-            const store = new ModelStore({ directory, homeDir: directory, confirmDownload: refuseConsent });
+            const store = new ModelStore({ ...inProcess, directory, homeDir: directory, confirmDownload: refuseConsent });
             assert.deepEqual(await store.resolve(file), { path: file, downloaded: false });
             assert.deepEqual(await store.resolve("~/local.gguf"), { path: file, downloaded: false });
             assert.deepEqual(await store.resolve("local.gguf"), { path: file, downloaded: false });

@@ -3,6 +3,8 @@
  * real `vscode` API. test/e2e/run.mjs bundles this file, mocha included, to out/e2e/integration/index.js and passes
  * it as `extensionTestsPath`; the extension host calls run() and reports its outcome through codeAutomationExit.
  */
+// First: from here on every module the extension host resolves is recorded (the engine-boundary test reads it).
+import "./moduleTrace";
 import Mocha from "mocha";
 
 export async function run(): Promise<void> {
@@ -17,6 +19,7 @@ export async function run(): Promise<void> {
     await import("./chat.test.js");
     await import("./editorCommands.test.js");
     await import("./agentFs.test.js");
+    await import("./engineBoundary.test.js");
     const failures = await new Promise<number>((resolve) => mocha.run(resolve));
     if (failures > 0) throw new Error(`${failures} integration test(s) failed`);
 }

@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { askPrompt } from "../core/commands/ask";
 import { errorMessage, type Logger } from "../core/log";
 import { samplingFor } from "../core/qwen35/sampling";
 import { isCancelled } from "../engine/client";
@@ -120,14 +121,7 @@ async function askTheModel(deps: Deps): Promise<void> {
             try {
                 const result = await deps.engine.client.generate({
                     sequence: "chat",
-                    prompt: {
-                        kind: "segments",
-                        segments: [
-                            { text: "<|im_start|>user\n", special: true },
-                            { text: question, special: false },
-                            { text: "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n", special: true }
-                        ]
-                    },
+                    prompt: { kind: "segments", segments: askPrompt(question) },
                     maxTokens: 2048,
                     stop: ["<|im_end|>"],
                     sampling: samplingFor(false, { nonThinking: getSettings()["sampling.nonThinking"] }),

@@ -14,12 +14,12 @@ import { fitCode } from "../core/commands/fit";
 import {
     answerTokensFor, buildRewriteRequest, buildTestsRequest, explainMessage, testsFileText, testsMode, type DiagnosticInfo, type RewriteKind
 } from "../core/commands/prompts";
-import { commandSampling, planCommandTokens, runCommandTurn, type CommandTurnResult } from "../core/commands/run";
+import { DEPENDENCY_MANIFESTS, dependencyNames, importPathFor, MANIFEST_MAX_BYTES } from "../core/commands/imports";
+import { commandSampling, prepareCommandTurn, runCommandTurn, type CommandTurnResult } from "../core/commands/run";
 import { chooseTestFile, detectFramework, TEST_FILE_EXCLUDE, TEST_FILE_GLOB } from "../core/commands/testFile";
 import { ToolError } from "../core/agent/errors";
 import { errorMessage, type Logger } from "../core/log";
 import { thinkingFor } from "../core/settings";
-import { buildChatPromptSegments } from "../core/qwen35/chatPrompt";
 import type { ChatRequest } from "../core/qwen35/types";
 import { isCancelled } from "../engine/client";
 import type { AgentController } from "./agent/agentController";
@@ -348,17 +348,15 @@ export class EditorCommands implements vscode.Disposable {
                 progress.report({ message: run.describe() });
                 try {
                     const client = this.deps.engine.client;
-                    const segments = buildChatPromptSegments({ ...request, enable_thinking: thinking, add_generation_prompt: true });
-                    const promptTokens = (await client.tokenize({ kind: "segments", segments }, controller.signal)).length;
                     const contextSize = client.modelInfo?.contextSize ?? settings.contextSize;
-                    const plan = planCommandTokens(contextSize, promptTokens, { answerTokens, thinking, thoughtBudgetTokens });
-                    if (!plan) {
-                        throw new CommandRefused(`${spec.title}: the code and the file around it (${promptTokens} tokens) leave no room for an answer ` +
-                            `in the model's context of ${contextSize} tokens. Select less code, or raise qwenLocal.contextSize.`);
+                    const plan = await prepareCommandTurn(client, { request, thinking, thoughtBudgetTokens, answerTokens, contextSize }, controller.signal);
+                    if (!plan.ok) {
+                        throw new CommandRefused(`${spec.title}: the code and the file around it (${plan.promptTokens} tokens) leave no room for an answer ` +
+                            `in the model's context of ${plan.contextSize} tokens. Select less code, or raise qwenLocal.contextSize.`);
                     }
                     const result = await runCommandTurn(client, {
-                        request, thinking, ...plan,
-                        sampling: commandSampling(thinking, { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] }),
+                        ...plan.turn,
+                        sampling: commandSampling(plan.turn.thinking, { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] }),
                         signal: controller.signal,
                         onThinking: (text) => run.think(text),
                         onAnswer: (_delta, soFar) => run.write(onAnswer(soFar))
@@ -516,53 +514,19 @@ async function askInstruction(thinkingDefault: boolean): Promise<{ instruction: 
     });
 }
 
-/** How a JS/TS test file imports its source: a relative path without the extension. */
-function importPathFor(testPath: string, sourcePath: string, languageId: string): string | undefined {
-    if (!/^(typescript|javascript)(react)?$/.test(languageId)) return undefined;
-    const from = testPath.split("/").slice(0, -1);
-    const to = sourcePath.replace(/\.(m|c)?[jt]sx?$/, "").split("/");
-    let common = 0;
-    while (common < from.length && common < to.length - 1 && from[common] === to[common]) common++;
-    const up = from.length - common;
-    const rest = to.slice(common).join("/");
-    return up === 0 ? `./${rest}` : `${"../".repeat(up)}${rest}`;
-}
-
-/** Larger dependency manifests are not read (no real one comes close). */
-const MANIFEST_MAX_BYTES = 1024 * 1024;
-
-/** The names of the project's dependencies, from package.json and Python's requirements/pyproject, when present. */
+/** The project's dependency names, from the manifests at the folder's root (core/commands/imports.ts reads them). */
 async function projectDependencies(folder: vscode.Uri): Promise<string[]> {
-    const read = async (name: string) => {
+    const manifests: Partial<Record<(typeof DEPENDENCY_MANIFESTS)[number], string>> = {};
+    for (const name of DEPENDENCY_MANIFESTS) {
         try {
             const uri = vscode.Uri.joinPath(folder, name);
             // Only a regular file of a sane size: a FIFO would never answer, and a huge one would block while parsed.
             const stat = await vscode.workspace.fs.stat(uri);
-            if ((stat.type & vscode.FileType.File) === 0 || stat.size > MANIFEST_MAX_BYTES) return undefined;
-            return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+            if ((stat.type & vscode.FileType.File) === 0 || stat.size > MANIFEST_MAX_BYTES) continue;
+            manifests[name] = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
         } catch {
-            return undefined;
-        }
-    };
-    const names: string[] = [];
-    const packageJson = await read("package.json");
-    if (packageJson) {
-        try {
-            const parsed = JSON.parse(packageJson) as Record<string, unknown>;
-            for (const field of ["dependencies", "devDependencies", "peerDependencies"]) {
-                const deps = parsed[field];
-                if (typeof deps === "object" && deps !== null) for (const name of Object.keys(deps)) names.push(name);
-            }
-        } catch {
-            // not JSON: no names from it
+            // absent or unreadable: no names from it
         }
     }
-    for (const file of ["requirements.txt", "requirements-dev.txt", "pyproject.toml", "Cargo.toml", "go.mod"]) {
-        const text = await read(file);
-        if (text) {
-            for (const match of text.match(/^[A-Za-z][\w.-]*/gm) ?? []) names.push(match);
-            for (const match of text.match(/["']([A-Za-z][\w.-]*)/g) ?? []) names.push(match.slice(1));
-        }
-    }
-    return [...new Set(names)];
+    return dependencyNames(manifests);
 }

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { parseToolCalls, type ToolCallParserOptions } from "../core/qwen35/parser";
 import { CliUsageError, readAll, type CliCommand, type CliIo } from "./command";
+import { isObject } from "../core/util/isObject";
 
 export const parseToolCallsCommand: CliCommand = {
     name: "parse-tool-calls",
@@ -86,6 +87,3 @@ async function readTools(file: string): Promise<ToolCallParserOptions["tools"]> 
     return tools as ToolCallParserOptions["tools"];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}

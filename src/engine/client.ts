@@ -12,6 +12,7 @@ import {
     type LoadProgress, type MethodName, type ModelInfo, type PromptInput, type SequenceName, type SequenceState,
     type WorkerMethods
 } from "./protocol";
+import { raceAbort } from "../core/util/abort";
 
 export type EngineState =
     | { kind: "stopped" }
@@ -469,16 +470,7 @@ export class EngineClient {
 
 /** Waits for a shared promise, but gives up waiting (not the work) when this caller's signal aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (!signal) return promise;
-    if (signal.aborted) return Promise.reject(new CancelledError());
-    return new Promise<T>((resolve, reject) => {
-        const onAbort = () => reject(new CancelledError());
-        signal.addEventListener("abort", onAbort, { once: true });
-        promise.then(
-            (value) => { signal.removeEventListener("abort", onAbort); resolve(value); },
-            (error: unknown) => { signal.removeEventListener("abort", onAbort); reject(error); }
-        );
-    });
+    return raceAbort(promise, signal, () => { throw new CancelledError(); });
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

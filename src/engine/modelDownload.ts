@@ -33,7 +33,8 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import crypto from "node:crypto";
 import type { ModelDownloader } from "node-llama-cpp" with { "resolution-mode": "import" };
-import { parseHfUri, formatBytes, type DownloadProgress, type HfModelRef } from "../core/models/catalog";
+import { parseHfUri, type DownloadProgress, type HfModelRef } from "../core/models/catalog";
+import { formatBytes } from "../core/util/bytes";
 import { inspectGgufFile } from "./ggufFile";
 import {
     fileSize, isDirectory, lookupIndexedModel, ModelDownloadCancelledError, ModelDownloadError, ModelSizeMismatchError,

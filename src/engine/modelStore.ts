@@ -10,6 +10,7 @@ import { describeModelSource, type CatalogModel, type DownloadConsentInfo, type 
 import type { DownloadModelOptions, DownloadModelResult } from "./modelDownload";
 import { ModelDownloadCancelledError, ModelDownloadError } from "./modelFiles";
 import { fileTypeProblem } from "./ggufFile";
+import { raceAbort } from "../core/util/abort";
 
 /** The user said no to downloading. Nothing was requested from the network. */
 export class ModelDownloadDeclinedError extends ModelDownloadError {
@@ -143,11 +144,5 @@ function consentInfo(uri: string, catalog: CatalogModel | undefined, directory: 
 }
 
 function untilCancelled<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (signal == null) return promise;
-    if (signal.aborted) return Promise.reject(new ModelDownloadCancelledError());
-    return new Promise<T>((resolve, reject) => {
-        const onAbort = (): void => reject(new ModelDownloadCancelledError());
-        signal.addEventListener("abort", onAbort, { once: true });
-        promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-    });
+    return raceAbort(promise, signal, () => { throw new ModelDownloadCancelledError(); });
 }

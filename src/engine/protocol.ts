@@ -15,6 +15,7 @@ import type { GenerateChunk, GenerateParams, GenerateResult, ModelInfo, PromptIn
 export type {
     GenerateChunk, GenerateParams, GenerateResult, GenerationTimings, ModelInfo, PromptInput, PromptSegment, SamplingOptions, SequenceName, StopReason
 } from "../core/engine";
+import { isObject } from "../core/util/isObject";
 
 export interface LoadParams {
     modelPath: string;
@@ -149,9 +150,6 @@ export type WorkerMessage =
     | { type: "error"; id: number; error: ProtocolError }
     | { type: "log"; level: LogLevel; message: string };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isId(value: unknown): value is number {
     return typeof value === "number" && Number.isInteger(value) && value >= 0;

@@ -21,6 +21,7 @@ import { FileChatStore } from "./chatHistoryStore";
 import type { ProposalReview } from "./proposalReview";
 import type { EngineService, ServiceState } from "./engineService";
 import { affectsSetting, getSettings } from "./settings";
+import { DisposableStore } from "../core/util/disposables";
 
 export const CHAT_VIEW_ID = "qwenLocal.chat";
 
@@ -51,7 +52,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
     /** Whether the webview's script has asked for the state (it reloads each time the view is shown). */
     private webviewReady = false;
     private pendingCommand?: PanelCommand;
-    private readonly disposables: vscode.Disposable[] = [];
+    private readonly disposables = new DisposableStore();
     /** The current agent session's events, replayed to the webview when it (re)loads. */
     private agentEvents: AgentEvent[] = [];
     private agentSubscription?: { dispose(): void };
@@ -268,7 +269,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
     }
 
     dispose(): void {
-        for (const disposable of this.disposables.reverse()) disposable.dispose();
+        this.disposables.dispose();
     }
 }
 

@@ -4,6 +4,7 @@
  * thinking is there to read, and never goes into the code.
  */
 import * as vscode from "vscode";
+import { DisposableStore } from "../core/util/disposables";
 
 export const ACTIVITY_STATUS_ID = "qwenLocal.commandActivity";
 export const SHOW_THINKING_COMMAND = "qwenLocal.showThinking";
@@ -69,7 +70,7 @@ export class CommandActivity implements vscode.Disposable {
     readonly output: vscode.OutputChannel;
     private readonly runs = new Set<ActivityRun>();
     private timer?: ReturnType<typeof setInterval>;
-    private readonly disposables: vscode.Disposable[] = [];
+    private readonly disposables = new DisposableStore();
 
     constructor() {
         this.output = vscode.window.createOutputChannel("Qwen Local: Thinking", "markdown");
@@ -116,6 +117,6 @@ export class CommandActivity implements vscode.Disposable {
 
     dispose(): void {
         if (this.timer) clearInterval(this.timer);
-        for (const disposable of this.disposables.reverse()) disposable.dispose();
+        this.disposables.dispose();
     }
 }

@@ -29,6 +29,8 @@ import { codeTarget, diagnosticInfo, enclosingAll, enclosingTarget, fitTargetFor
 import type { EngineService } from "./engineService";
 import type { Proposal, ProposalReview } from "./proposalReview";
 import { getSettings } from "./settings";
+import { DisposableStore } from "../core/util/disposables";
+import { linkAbort } from "../core/util/abort";
 
 export interface EditorCommandsDeps {
     engine: EngineService;
@@ -68,7 +70,7 @@ const HIGHLIGHT = vscode.window.createTextEditorDecorationType({
 });
 
 export class EditorCommands implements vscode.Disposable {
-    private readonly disposables: vscode.Disposable[] = [];
+    private readonly disposables = new DisposableStore();
 
     constructor(private readonly deps: EditorCommandsDeps) {
         for (const spec of EDITOR_COMMANDS) {
@@ -343,7 +345,7 @@ export class EditorCommands implements vscode.Disposable {
             }, async (progress, token) => {
                 const controller = new AbortController();
                 const cancel = token.onCancellationRequested(() => controller.abort());
-                stop?.addEventListener("abort", () => controller.abort(), { once: true });
+                const unlink = linkAbort(stop, controller);
                 const ticker = setInterval(() => progress.report({ message: run.describe() }), 1000);
                 progress.report({ message: run.describe() });
                 try {
@@ -373,6 +375,7 @@ export class EditorCommands implements vscode.Disposable {
                 } finally {
                     clearInterval(ticker);
                     cancel.dispose();
+                    unlink();
                 }
             });
         } finally {
@@ -431,7 +434,7 @@ export class EditorCommands implements vscode.Disposable {
     }
 
     dispose(): void {
-        for (const disposable of this.disposables.reverse()) disposable.dispose();
+        this.disposables.dispose();
     }
 }
 

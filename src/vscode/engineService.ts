@@ -11,6 +11,7 @@ import { EngineClient, isCancelled, type EngineState } from "../engine/client";
 import type { LoadParams } from "../engine/protocol";
 import { ModelSetup, type DownloadActivity } from "./modelSetup";
 import { affectsSetting, getSettings } from "./settings";
+import { DisposableStore } from "../core/util/disposables";
 
 export interface ServiceState {
     engine: EngineState;
@@ -27,7 +28,7 @@ export class EngineService implements vscode.Disposable {
     readonly onDidChangeState: Event<ServiceState> = this.stateEmitter.event;
     private download?: DownloadActivity;
     private modelPresent?: boolean;
-    private readonly disposables: vscode.Disposable[] = [];
+    private readonly disposables = new DisposableStore();
 
     constructor(context: vscode.ExtensionContext, private readonly log: Logger) {
         const settings = getSettings();
@@ -114,7 +115,7 @@ export class EngineService implements vscode.Disposable {
     }
 
     dispose(): void {
-        for (const disposable of this.disposables.reverse()) disposable.dispose();
+        this.disposables.dispose();
         this.stateEmitter.dispose();
     }
 }

@@ -11,6 +11,7 @@ import type { Logger } from "../core/log";
 import type { Settings } from "../core/settings";
 import type { EngineService } from "./engineService";
 import { affectsSetting, getSettings } from "./settings";
+import { DisposableStore } from "../core/util/disposables";
 
 /** Run by VS Code when a suggestion is accepted (the item's command): prefetches the next one. */
 export const INLINE_ACCEPTED_COMMAND = "qwenLocal.inlineSuggestionAccepted";
@@ -27,7 +28,7 @@ export class InlineSuggestions implements vscode.Disposable {
     readonly service: CompletionService;
     private settings: Settings;
     private registration?: vscode.Disposable;
-    private readonly disposables: vscode.Disposable[] = [];
+    private readonly disposables = new DisposableStore();
     private readonly lastEditLine = new Map<string, number>();
     private activeEditor?: vscode.TextEditor;
     private clipboard?: string;
@@ -183,7 +184,7 @@ export class InlineSuggestions implements vscode.Disposable {
     dispose(): void {
         this.registration?.dispose();
         this.service.dispose();
-        for (const disposable of this.disposables.reverse()) disposable.dispose();
+        this.disposables.dispose();
     }
 }
 

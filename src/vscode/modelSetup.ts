@@ -9,15 +9,17 @@ import path from "node:path";
 import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../core/log";
 import {
-    buildModelChoices, describeDownloadConsent, describeModelSource, formatBytes, formatProgress, type DownloadConsentInfo,
+    buildModelChoices, describeDownloadConsent, describeModelSource, formatProgress, type DownloadConsentInfo,
     type DownloadProgress, type ModelChoice
 } from "../core/models/catalog";
 import type { Settings } from "../core/settings";
 import type { RequestOptions } from "../engine/client";
+import { formatBytes } from "../core/util/bytes";
 import type { DownloadModelOptions } from "../engine/modelDownload";
 import { deleteDownloadedModel, listDownloadedModels, lookupIndexedModel } from "../engine/modelFiles";
 import { ModelDownloadDeclinedError, ModelStore } from "../engine/modelStore";
 import type { DownloadParams, DownloadResult, FindModelParams } from "../engine/protocol";
+import { linkAbort } from "../core/util/abort";
 
 export { ModelDownloadDeclinedError as ModelDownloadDeclined };
 
@@ -89,8 +91,7 @@ export class ModelSetup {
             { location: vscode.ProgressLocation.Notification, title: `Downloading ${options.uri}`, cancellable: true },
             async (progress, token) => {
                 const controller = new AbortController();
-                const onOuterAbort = () => controller.abort();
-                options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+                const unlink = linkAbort(options.signal, controller);
                 const subscription = token.onCancellationRequested(() => controller.abort());
                 let reported = 0;
                 try {
@@ -106,7 +107,7 @@ export class ModelSetup {
                     });
                 } finally {
                     subscription.dispose();
-                    options.signal?.removeEventListener("abort", onOuterAbort);
+                    unlink();
                     this.deps.onActivity(undefined);
                 }
             }

@@ -82,7 +82,7 @@ describe("agent tools", () => {
             fs.writeFileSync(ws.file("huge.log"), Buffer.alloc(5 * 1024 * 1024, 0x61));
             assert.match(await ws.call("read_file", { path: "image.png" }), /^ERROR: image\.png is a binary file/);
             assert.match(await ws.call("read_file", { path: "latin1.txt" }), /^ERROR: latin1\.txt is not UTF-8 text/);
-            assert.match(await ws.call("read_file", { path: "huge.log" }), /^ERROR: huge\.log is 5\.0 MB, more than the 4\.0 MB .*search_text/);
+            assert.match(await ws.call("read_file", { path: "huge.log" }), /^ERROR: huge\.log is 5\.2 MB, more than the 4\.2 MB .*search_text/);
             assert.match(await ws.call("read_file", { path: "nope.ts" }), /^ERROR: nope\.ts does not exist\. Use find_files/);
             assert.match(await ws.call("read_file", { path: "src" }), /^ERROR: src is a folder; use list_dir/);
             assert.match(await ws.call("read_file", {}), /^ERROR: The "path" parameter is required/);
@@ -99,7 +99,7 @@ describe("agent tools", () => {
             const text = await ws.call("list_dir", {});
             assert.equal(text.split("\n")[0], "Workspace folder (5 entries):");
             assert.deepEqual(text.split("\n").slice(1, 4), ["docs/", "node_modules/", "src/"]);
-            assert.match(text, /\n\.hidden \(11 bytes\)/);
+            assert.match(text, /\n\.hidden \(11 B\)/);
             assert.match(await ws.call("list_dir", { path: "src" }), /^src \(3 entries\):\nutil\/\nmain\.ts \(\d+ bytes\)\nmath\.ts/);
             assert.match(await ws.call("list_dir", { path: "src/main.ts" }), /ERROR: .*is a file/);
         });

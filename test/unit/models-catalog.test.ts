@@ -1,10 +1,11 @@
 import { strict as assert } from "assert";
 import {
     buildModelChoices, canonicalHfUri, DEFAULT_RAM_ASSUMPTIONS, describeDownloadConsent, describeModelSource,
-    estimateRamBytes, findCatalogModel, formatBytes, formatDuration, formatProgress, formatSpeed, InvalidModelUriError,
+    estimateRamBytes, findCatalogModel, formatDuration, formatProgress, formatSpeed, InvalidModelUriError,
     MODEL_CATALOG, parseHfUri, RAM_OVERHEAD_BYTES
 } from "../../src/core/models/catalog";
 import { DEFAULT_MODEL } from "../../src/core/settings";
+import { formatBytes } from "../../src/core/util/bytes";
 
 const GIB = 1024 ** 3;
 

@@ -10,7 +10,8 @@ import { Emitter, type Event } from "../events";
 import { diffStats, unifiedDiff } from "./diff";
 import { ToolError } from "./errors";
 import type { ResolvedPath, WorkspacePaths } from "./paths";
-import { capMiddle, decodeText, formatBytes, LIMITS } from "./text";
+import { formatBytes } from "../util/bytes";
+import { capMiddle, decodeText, LIMITS } from "./text";
 import type { FileChange, WorkspaceFs } from "./workspaceFs";
 import type { ProposalKind, ProposalSummary } from "./events";
 

@@ -15,6 +15,7 @@ import { WorkspacePaths } from "./paths";
 import { agentSystemPrompt } from "./prompt";
 import { availableTools, type AgentTool, type ToolContext } from "./tools";
 import type { CommandRunner, DiagnosticsSource, WorkspaceFs } from "./workspaceFs";
+import { DisposableStore } from "../util/disposables";
 
 export interface AgentSettings {
     thinking: boolean;
@@ -56,7 +57,7 @@ export class AgentSession {
     /** The trust the system message was written for: a change rewrites it. */
     private promptTrusted?: boolean;
     private controller?: AbortController;
-    private readonly disposables: { dispose(): void }[] = [];
+    private readonly disposables = new DisposableStore();
 
     constructor(private readonly options: AgentSessionOptions) {
         this.paths = new WorkspacePaths(options.fs);
@@ -148,7 +149,7 @@ export class AgentSession {
 
     dispose(): void {
         this.stop();
-        for (const disposable of this.disposables.splice(0).reverse()) disposable.dispose();
+        this.disposables.dispose();
         this.edits.dispose();
         this.eventEmitter.dispose();
     }

@@ -64,8 +64,3 @@ export function capMiddle(text: string, maxChars: number): { text: string; trunc
     return { text: `${text.slice(0, head)}\n… [${omitted} characters left out] …\n${text.slice(text.length - tail)}`, truncated: true };
 }
 
-export function formatBytes(bytes: number): string {
-    if (bytes < 1024) return `${bytes} bytes`;
-    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}

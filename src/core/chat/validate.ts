@@ -2,15 +2,14 @@
  * Small composable checks for data that crosses a trust boundary (webview messages, stored conversations):
  * each returns whether a value has the expected shape, so a message is checked once, where it arrives.
  */
+import { isObject } from "../util/isObject";
 export type Check = (value: unknown) => boolean;
 
 export const isString: Check = (value) => typeof value === "string";
 export const isNumber: Check = (value) => typeof value === "number" && Number.isFinite(value);
 export const isBoolean: Check = (value) => typeof value === "boolean";
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isObject };
 
 /** A string of at most `max` characters (a message from the webview cannot make the host hold gigabytes). */
 export const stringUpTo = (max: number): Check => (value) => typeof value === "string" && value.length <= max;

@@ -18,6 +18,7 @@ import { DEFAULT_LAYOUT_OPTIONS, DocumentLayout, type FileRebuildReason, type La
 import { postProcess } from "./postprocess";
 import { headerText, renderPrompt, type PromptMode } from "./prompt";
 import { TokenEstimator } from "./tokenEstimate";
+import { raceAbort } from "../util/abort";
 
 export interface CompletionServiceOptions {
     /** "fim": Qwen's fill-in-the-middle tokens (the chat prompt when the model has none); "chat": always the chat prompt. */
@@ -258,7 +259,7 @@ export class CompletionService {
     private join(place: Place, signal: AbortSignal | undefined, started: number, debounceMs: number): Promise<CompletionOutcome> | undefined {
         const flight = this.current;
         if (!flight || flight.key !== place.key || flight.controller.signal.aborted) return undefined;
-        return raceAbort(flight.promise, signal).then((outcome) => {
+        return untilAborted(flight.promise, signal).then((outcome) => {
             if (outcome.kind !== "suggestion" && outcome.kind !== "none") return outcome;
             const latencyMs = this.clock.now() - started - debounceMs;
             return { ...outcome, stats: { ...outcome.stats, source: "shared", latencyMs, debounceMs } };
@@ -466,15 +467,7 @@ function isCancellation(error: unknown): boolean {
 }
 
 /** The promise's outcome, or "cancelled" as soon as the signal aborts (the promise itself runs on). */
-function raceAbort(promise: Promise<CompletionOutcome>, signal: AbortSignal | undefined): Promise<CompletionOutcome> {
+function untilAborted(promise: Promise<CompletionOutcome>, signal: AbortSignal | undefined): Promise<CompletionOutcome> {
     if (!signal) return promise;
-    if (signal.aborted) return Promise.resolve(CANCELLED);
-    return new Promise((resolve) => {
-        const onAbort = () => resolve(CANCELLED);
-        signal.addEventListener("abort", onAbort, { once: true });
-        promise.then((outcome) => {
-            signal.removeEventListener("abort", onAbort);
-            resolve(outcome);
-        }, () => resolve(CANCELLED));
-    });
+    return raceAbort(promise.catch(() => CANCELLED), signal, () => CANCELLED);
 }

@@ -3,6 +3,7 @@
  * written for people. Pure: no fs, no vscode, no node-llama-cpp — the engine and the UI both build on it.
  */
 import { DEFAULT_MODEL } from "../settings";
+import { formatBytes } from "../util/bytes";
 
 // ---- hf: URIs
 
@@ -360,22 +361,6 @@ export function formatProgress(progress: DownloadProgress): string {
 }
 
 // ---- Units
-
-const BYTE_UNITS = ["KB", "MB", "GB", "TB", "PB"];
-
-/** Decimal units, as download sizes are usually shown: 22226455757 → "22.2 GB". */
-export function formatBytes(bytes: number): string {
-    if (!Number.isFinite(bytes) || bytes < 0) return "unknown size";
-    if (bytes < 999.5) return `${Math.round(bytes)} B`;
-    let value = bytes / 1000;
-    let unit = 0;
-    // Move up a unit where the rounded figure would read 1000.
-    while (value >= 999.5 && unit < BYTE_UNITS.length - 1) {
-        value /= 1000;
-        unit++;
-    }
-    return `${value >= 99.95 ? Math.round(value) : value.toFixed(1)} ${BYTE_UNITS[unit]}`;
-}
 
 export function formatSpeed(bytesPerSecond: number): string {
     return `${formatBytes(bytesPerSecond)}/s`;

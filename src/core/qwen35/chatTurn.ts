@@ -11,6 +11,7 @@ import { buildChatPromptSegments } from "./chatPrompt";
 import { ToolCallStreamParser } from "./parser";
 import { generationPrefill, isThinkingEnabled, ThoughtBudget, type ThinkingClose } from "./thinking";
 import type { ChatRequest, ParseResult, ParserEvent, PromptSegment } from "./types";
+import { linkAbort } from "../util/abort";
 
 export interface ChatTurnOptions {
     /** The conversation; `add_generation_prompt` is implied, `enable_thinking` defaults to on. */
@@ -62,8 +63,7 @@ export async function runChatTurn(engine: Pick<Engine, "generate">, options: Cha
 
     for (;;) {
         const controller = new AbortController();
-        const onOuterAbort = () => controller.abort();
-        options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+        const unlink = linkAbort(options.signal, controller);
         let close: ThinkingClose | undefined;
         let textThisCall = "";
         let result: GenerateResult;
@@ -90,7 +90,7 @@ export async function runChatTurn(engine: Pick<Engine, "generate">, options: Cha
                 }
             });
         } finally {
-            options.signal?.removeEventListener("abort", onOuterAbort);
+            unlink();
         }
         timings.push(result.timings);
         tokensLeft -= result.timings.generatedTokens;

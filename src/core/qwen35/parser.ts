@@ -14,6 +14,7 @@ import { isPyWhitespace, pyLstrip } from "./pythonFormat";
 import type {
     FunctionTool, JsonSchema, ParsedToolCall, ParseResult, ParserEvent, ToolCallError, ToolCallErrorKind
 } from "./types";
+import { isObject } from "../util/isObject";
 
 export interface ToolCallParserOptions {
     /** The tools offered in the prompt (OpenAI function tools; the bare `{name, parameters}` form is accepted). */
@@ -271,9 +272,6 @@ function indexTools(tools: readonly unknown[]): Map<string, ToolInfo> {
     return index;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Call bodies

@@ -69,6 +69,7 @@ describe("the extension host never loads node-llama-cpp", function () {
             await new Promise((resolve) => setImmediate(resolve));
         }
         await selecting;
+        assert.deepEqual(engineModules(), [], "after Select Model");
 
         // A download, as the consent flow starts it: in the worker, with progress streamed to the host.
         const progress: number[] = [];
@@ -77,10 +78,13 @@ describe("the extension host never loads node-llama-cpp", function () {
         assert.ok(fs.existsSync(downloaded.path), downloaded.path);
         assert.equal(progress.at(-1), 100);
         assert.equal(await api.engine.modelSetup.isPresent(settingsNow()), true, "recorded in the index");
+        assert.deepEqual(engineModules(), [], "after the download");
 
         // Found without the index (as a model node-llama-cpp's CLI downloaded): the worker knows the naming, and records it.
         fs.rmSync(path.join(directory, "models.json"));
-        assert.equal(await api.engine.modelSetup.isPresent(settingsNow()), false, "the host alone knows only the index");
+        const present = await api.engine.modelSetup.isPresent(settingsNow());
+        assert.deepEqual(engineModules(), [], "after looking for a model the index does not record");
+        assert.equal(present, false, "the host alone knows only the index");
         await api.engine.loadNow();
         assert.equal(api.engine.state.engine.kind, "ready");
         assert.equal(await api.engine.modelSetup.isPresent(settingsNow()), true, "found by the worker and recorded");
@@ -89,7 +93,7 @@ describe("the extension host never loads node-llama-cpp", function () {
         await api.engine.loadNow();
         assert.equal(server.requests.length, requestsAfterDownload, "found offline, from the index");
 
-        assert.deepEqual(engineModules(), [], "node-llama-cpp was resolved in the extension host");
+        assert.deepEqual(engineModules(), [], "after loading the model, found by the worker and then from the index");
     });
 });
 

@@ -1,5 +1,5 @@
 import { ToolError } from "../errors";
-import { formatBytes } from "../text";
+import { formatBytes } from "../../util/bytes";
 import { brief, optionalString } from "./args";
 import type { AgentTool } from "./types";
 

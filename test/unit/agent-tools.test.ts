@@ -100,7 +100,7 @@ describe("agent tools", () => {
             assert.equal(text.split("\n")[0], "Workspace folder (5 entries):");
             assert.deepEqual(text.split("\n").slice(1, 4), ["docs/", "node_modules/", "src/"]);
             assert.match(text, /\n\.hidden \(11 B\)/);
-            assert.match(await ws.call("list_dir", { path: "src" }), /^src \(3 entries\):\nutil\/\nmain\.ts \(\d+ bytes\)\nmath\.ts/);
+            assert.match(await ws.call("list_dir", { path: "src" }), /^src \(3 entries\):\nutil\/\nmain\.ts \(\d+ B\)\nmath\.ts/);
             assert.match(await ws.call("list_dir", { path: "src/main.ts" }), /ERROR: .*is a file/);
         });
 

@@ -1,5 +1,5 @@
-// Lint: typescript-eslint's recommended rules, plus the layering rule of ../shared/ARCHITECTURE.md:
-// nothing under src/core may import `vscode` or `node-llama-cpp` at runtime (type-only imports are fine).
+// Lint: typescript-eslint's recommended rules, plus the layering rules of docs/architecture.md:
+// nothing under src/core may import `vscode` or `node-llama-cpp` at runtime (type-only imports are fine), nor src/engine at all.
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(

@@ -1,4 +1,4 @@
-// Writes a tiny random-weight GGUF of the real `qwen35moe` architecture (see ../shared/qwen35/TINY_MODEL.md),
+// Writes a tiny random-weight GGUF of the real `qwen35moe` architecture (see docs/testing.md, "The tiny model"),
 // so model tests run node-llama-cpp's real code path — hybrid DeltaNet/attention layers, MoE routing, the
 // real chat template and special tokens — without downloading 20 GB. Its output is gibberish by design.
 import { createHash } from "crypto";
@@ -164,16 +164,12 @@ export const TINY_TOKEN_IDS = {
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const TEMPLATE_FIXTURE = path.join(repoRoot, "test", "fixtures", "qwen35", "chat_template.fixed.jinja");
-const TEMPLATE_SHARED = path.resolve(repoRoot, "..", "shared", "qwen35", "chat_template.fixed.jinja");
 
 let cachedTemplate: string | undefined;
 
-/** The fixed Qwen3.5 template from the fixtures (the shared reference copy only if the fixture is missing). */
+/** The fixed Qwen3.5 template the code is checked against (test/fixtures/qwen35/README.md says where it comes from). */
 export function readFixedChatTemplate(): string {
-    if (cachedTemplate === undefined) {
-        const file = existsSync(TEMPLATE_FIXTURE) ? TEMPLATE_FIXTURE : TEMPLATE_SHARED;
-        cachedTemplate = readFileSync(file, "utf8");
-    }
+    if (cachedTemplate === undefined) cachedTemplate = readFileSync(TEMPLATE_FIXTURE, "utf8");
     return cachedTemplate;
 }
 

@@ -572,14 +572,18 @@ describe("inspectGgufFile", () => {
         assert.deepEqual((await inspectGgufFile(linked)).problems, []);
     });
 
-    it("a file without read permission", async function () {
-        if (process.platform === "win32" || process.getuid?.() === 0) {
-            this.skip(); // root and Windows ignore the mode bits
-        }
+    it("a file without read permission: unreadable, with the reason (root reads it anyway, and finds it sound)", async function () {
+        if (process.platform === "win32") this.skip(); // no mode bits
         const locked = path.join(directory, "locked.gguf");
         await fs.writeFile(locked, buildTinyModel());
         await fs.chmod(locked, 0o000);
         const inspection = await inspectGgufFile(locked);
+        if (process.getuid?.() === 0) {
+            // Root ignores the mode bits: the file is read like any other.
+            assert.deepEqual(inspection.problems, []);
+            assert.equal(inspection.ok, true);
+            return;
+        }
         assert.deepEqual(problemKinds(inspection), ["unreadable"]);
         assert.match(inspection.problems[0].message, /permission denied/);
     });
@@ -594,9 +598,8 @@ describe("inspectGgufFile", () => {
         } catch {
             this.skip(); // a file system without sparse files
         }
-        const started = Date.now();
+        // Reading 20 GB would run far past this test's timeout: only the header is read.
         const inspection = await inspectGgufFile(huge, { fileLabel: "The huge file" });
-        assert.ok(Date.now() - started < 5000);
         assert.equal(inspection.ok, true);
         assert.equal(inspection.actualSizeBytes, size);
     });

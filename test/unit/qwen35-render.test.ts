@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {
@@ -76,10 +77,11 @@ describe("qwen35 render: differential against the template", () => {
         assert.ok(cases.filter((c) => "error" in c.expected).length >= 8);
     });
 
-    it("keeps the fixture template identical to the shared reference", function () {
-        const shared = path.resolve(__dirname, "../../../shared/qwen35/chat_template.fixed.jinja");
-        if (!fs.existsSync(shared)) this.skip();
-        assert.equal(TEMPLATE_SOURCE, fs.readFileSync(shared, "utf8"));
+    it("checks against the template the fixtures' README records (its SHA-256), so a change to it is deliberate", () => {
+        const readme = fs.readFileSync(path.join(FIXTURES, "README.md"), "utf8");
+        const recorded = /chat_template\.fixed\.jinja` SHA-256: `([0-9a-f]{64})`/.exec(readme)?.[1];
+        assert.ok(recorded, "test/fixtures/qwen35/README.md records the template's SHA-256");
+        assert.equal(crypto.createHash("sha256").update(TEMPLATE_SOURCE).digest("hex"), recorded);
     });
 
     for (const testCase of cases) {

@@ -1,6 +1,6 @@
 /**
  * Decides what of a document goes into the completion prompt, and where its checkpoints go, so that the engine's
- * sequence can be reused across keystrokes on Qwen3.5's hybrid layers (see ../shared/notes: a recurrent state
+ * sequence can be reused across keystrokes on Qwen3.5's hybrid layers (see docs/qwen35.md, "The hybrid cache": a recurrent state
  * cannot be truncated, only restored from a checkpoint taken earlier at or before the point where a new prompt
  * diverges; whatever follows that checkpoint is evaluated again).
  *

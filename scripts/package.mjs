@@ -165,6 +165,9 @@ async function packageStaged({ vsce, cwd, vsix, target, ignoreFile, force, start
             dependencies: true,
             useYarn: false,
             allowMissingRepository: true,
+            // The README links the repository's docs/ relatively; without a repository URL vsce cannot rewrite them
+            // (and would refuse to package), so they stay as written.
+            rewriteRelativeLinks: false,
             skipLicense: !hasLicense
         });
     } finally {

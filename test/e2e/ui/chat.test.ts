@@ -203,7 +203,8 @@ describe("the chat panel (UI)", function () {
         await answer.locator(".answer-status.stopped").waitFor({ timeout: 10_000 });
         await view.locator("#send").waitFor({ state: "visible", timeout: 10_000 });
         const stopped = (await body.innerText()).length;
-        await session.workbench.page.waitForTimeout(1500);
+        // The stopped mark comes after the turn has ended, and the engine's client drops any chunk of a finished
+        // request: a regenerated answer is the next thing that can write here, so nothing may have been added.
         assert.equal((await body.innerText()).length, stopped, "no text arrives after Stop");
         assert.ok(stopped < "word ".repeat(600).length / 2, `stopped early (${stopped} characters)`);
         await session.workbench.screenshot(this.test!.fullTitle());

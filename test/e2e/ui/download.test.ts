@@ -65,8 +65,12 @@ describe("model download with consent (UI)", function () {
         await workbench.screenshot(`${this.test!.fullTitle()} consent`);
         await dialog().getByRole("button", { name: "Cancel" }).click();
         await dialog().waitFor({ state: "hidden", timeout: 10_000 });
-        await workbench.page.waitForTimeout(1000);
+        // Asked again only once the declined attempt has ended: by then it has sent whatever it would send.
+        await workbench.runCommand("Qwen Local: Load Model");
+        await dialog().waitFor({ state: "visible", timeout: 30_000 });
         assert.equal(server.requests.length, 0, "no request without consent");
+        await dialog().getByRole("button", { name: "Cancel" }).click();
+        await dialog().waitFor({ state: "hidden", timeout: 10_000 });
     });
 
     it("downloads with progress after the user agrees, then loads the model", async function () {

@@ -131,9 +131,9 @@ async function goTo(workbench: Workbench, line: number, column = 1): Promise<voi
     await workbench.fillQuickInput(`:${line}:${column}`);
 }
 
-/** Saves the active editor (Accept shows and focuses the changed file). */
+/** Saves the active editor once Accept has shown the changed file there, unsaved. */
 async function save(workbench: Workbench): Promise<void> {
-    await workbench.page.waitForTimeout(300);
+    await workbench.page.locator(".editor-group-container.active .tabs-container .tab.active.dirty").first().waitFor({ timeout: 20_000 });
     await workbench.page.keyboard.press("Control+S");
 }
 
@@ -204,7 +204,8 @@ describe("editor commands (UI)", function () {
         await waitFor("src/cart.ts after Accept", () => read("src/cart.ts"), (text) => text === documented, 30_000);
         await workbench.screenshot(`${title} 2 accepted`);
 
-        await workbench.page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+        await workbench.page.locator(".editor-group-container.active .tabs-container .tab.active", { hasText: "cart.ts" }).first().waitFor({ timeout: 20_000 });
+        await workbench.page.locator(".editor-group-container.active .editor-instance .monaco-editor .view-lines").first().click();
         await workbench.page.keyboard.press("Control+Z");
         await save(workbench);
         await waitFor("src/cart.ts after one undo", () => read("src/cart.ts"), (text) => text === CART, 30_000);
@@ -305,7 +306,7 @@ describe("editor commands (UI)", function () {
         const reject = workbench.page.locator(".editor-actions [aria-label^='Reject Proposed Change']").first();
         await reject.click();
         await workbench.page.locator(".tabs-container .tab", { hasText: "Qwen: Edit Selection" }).first().waitFor({ state: "detached", timeout: 20_000 });
-        await workbench.page.waitForTimeout(500);
+        // Rejecting changes nothing, on disk or in the editor.
         assert.equal(read("src/cart.ts"), before);
         assert.ok(!(await workbench.page.locator(".tabs-container .tab.dirty").count()), "no unsaved change either");
     });
@@ -330,7 +331,7 @@ describe("editor commands (UI)", function () {
         // The answer would take about 6 s more: the command ends well before, and nothing is proposed after.
         await workbench.page.locator(".part.statusbar .statusbar-item[id$='qwenLocal.commandActivity']").waitFor({ state: "hidden", timeout: 2500 });
         await workbench.notification(/Qwen: Simplify \/ Refactor Selection/).waitFor({ state: "hidden", timeout: 2500 });
-        await workbench.page.waitForTimeout(7000);
+        // The command has ended (its status item is gone): nothing proposes after that.
         assert.equal(await workbench.notification(/Simplify \/ Refactor Selection: accept/).count(), 0);
         assert.equal(await workbench.page.locator(".tabs-container .tab", { hasText: "Qwen: Simplify" }).count(), 0);
         assert.equal(read("src/cart.ts"), before);

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import type { AgentEvent } from "../../src/core/agent/events";
-import type { ChatViewState, FromWebview, ToWebview } from "../../src/core/chat/protocol";
-import { isFromWebview, isSafeLink, isToWebview, MAX_MESSAGE_CHARS, MAX_PROPOSAL_IDS } from "../../src/core/chat/protocol";
+import type { ChatViewState, EngineView, FromWebview, ToWebview } from "../../src/core/chat/protocol";
+import {
+    agentEventChecks, fromWebviewChecks, isFromWebview, isSafeLink, isToWebview, MAX_MESSAGE_CHARS, MAX_PROPOSAL_IDS, toWebviewChecks
+} from "../../src/core/chat/protocol";
+import { union, type VariantChecks } from "../../src/core/chat/validate";
 
 const state: ChatViewState = {
     thread: {
@@ -41,7 +44,128 @@ const agentEvents: AgentEvent[] = [
     { type: "done", reason: "error", rounds: 1, message: "The engine stopped" }
 ];
 
+/**
+ * Samples of each message type of a union, keyed by the type like the checks: a message type added to the union
+ * needs samples here too. `good[0]` carries every field, optional ones included; `bad` are messages of that type
+ * that its check must refuse (a type without fields can only be malformed in its `type` or by not being an object).
+ */
+type Samples<M extends { type: string }> = { [T in M["type"]]: { good: Extract<M, { type: T }>[]; bad: unknown[] } };
+
+const fromWebviewSamples: Samples<FromWebview> = {
+    ready: { good: [{ type: "ready" }], bad: [{ type: "Ready" }, { kind: "ready" }, Object.assign([], { type: "ready" })] },
+    send: {
+        good: [{ type: "send", text: "Explain this", thinking: true, mode: "agent" }, { type: "send", text: "", thinking: false }],
+        bad: [{ type: "send", text: "x", thinking: true, mode: "shell" }, { type: "send", text: "x".repeat(MAX_MESSAGE_CHARS + 1), thinking: true }]
+    },
+    stop: { good: [{ type: "stop", requestId: "0b6a7e1c-1f1e-4c4a-9d1e-2f4b3a1c9e77" }], bad: [{ type: "stop", requestId: "../x" }, { type: "stop", requestId: "" }] },
+    regenerate: { good: [{ type: "regenerate", thinking: false }], bad: [{ type: "regenerate", thinking: "no" }, { type: "regenerate" }] },
+    editLast: {
+        good: [{ type: "editLast", text: "Explain that", thinking: true }],
+        bad: [{ type: "editLast", text: "x".repeat(MAX_MESSAGE_CHARS + 1), thinking: true }, { type: "editLast", thinking: true }]
+    },
+    newChat: { good: [{ type: "newChat" }], bad: [{ type: "newchat" }, JSON.stringify({ type: "newChat" })] },
+    openChat: { good: [{ type: "openChat", id: "t1" }], bad: [{ type: "openChat", id: "a b" }, { type: "openChat", id: "x".repeat(201) }] },
+    deleteChat: { good: [{ type: "deleteChat", id: "t1" }], bad: [{ type: "deleteChat", id: ["t1"] }, { type: "deleteChat" }] },
+    removeChip: { good: [{ type: "removeChip", id: "file:src/a.ts" }], bad: [{ type: "removeChip", id: "x".repeat(4097) }, { type: "removeChip", id: 1 }] },
+    pickFiles: { good: [{ type: "pickFiles" }], bad: [{ type: "pickfiles" }, Object.assign([], { type: "pickFiles" })] },
+    code: {
+        good: [{ type: "code", action: "apply", code: "x", language: "ts", path: "src/a.ts" }, { type: "code", action: "copy", code: "x" }],
+        bad: [{ type: "code", action: "run", code: "x" }, { type: "code", action: "insert", code: "x", language: "x".repeat(101) }]
+    },
+    openLink: { good: [{ type: "openLink", href: "https://example.com" }], bad: [{ type: "openLink", href: "x".repeat(8193) }, { type: "openLink" }] },
+    selectModel: { good: [{ type: "selectModel" }], bad: [{ type: "select-model" }, null] },
+    agentStop: { good: [{ type: "agentStop" }], bad: [{ type: "AgentStop" }, { agentStop: true }] },
+    agentReview: {
+        good: [{ type: "agentReview", action: "open", ids: [3] }, { type: "agentReview", action: "accept", ids: "all" }],
+        bad: [{ type: "agentReview", action: "apply", ids: "all" }, { type: "agentReview", action: "accept", ids: [-1] }]
+    }
+};
+
+const toWebviewSamples: Samples<ToWebview> = {
+    state: { good: [{ type: "state", state }], bad: [{ type: "state", state: { ...state, engine: undefined } }] },
+    context: { good: [{ type: "context", context: state.context }], bad: [{ type: "context", context: { ...state.context, chips: [{ id: "a" }] } }] },
+    engine: {
+        good: [{ type: "engine", engine: { kind: "error", label: "No model", action: "selectModel" } }],
+        bad: [{ type: "engine", engine: { kind: "error", label: "No model", action: "reboot" } }]
+    },
+    delta: {
+        good: [{ type: "delta", requestId: "r1", exchangeId: "e1", reasoning: "so", content: "he", reasoningTokens: 4, thinkingMs: 120 }],
+        bad: [{ type: "delta", requestId: "r1", exchangeId: "e1", reasoningTokens: Number.POSITIVE_INFINITY }]
+    },
+    command: { good: [{ type: "command", command: "showChat" }], bad: [{ type: "command", command: "eval" }] },
+    agentLog: { good: [{ type: "agentLog", events: agentEvents }], bad: [{ type: "agentLog", events: [{ type: "done" }] }] },
+    agentEvent: { good: [{ type: "agentEvent", event: agentEvents[0]! }], bad: [{ type: "agentEvent", event: { type: "start", task: 1 } }] }
+};
+
+/** Not a value any field's check accepts (not even an optional field's). */
+const WRONG = Symbol("wrong");
+
+/**
+ * Checks one direction's table against its samples: the table names exactly the sampled types, every good sample
+ * passes, every bad one fails, and each field of the full sample is checked (a wrong value in it is refused).
+ */
+function checkTable<M extends { type: string }>(
+    checks: VariantChecks<M>, samples: Samples<M>, accepts: (value: unknown) => boolean
+): void {
+    assert.deepEqual(Object.keys(checks).sort(), Object.keys(samples).sort());
+    const table: Record<string, Record<string, unknown>> = checks;
+    const sampleTable: Record<string, { good: Record<string, unknown>[]; bad: unknown[] }> = samples;
+    for (const [type, { good, bad }] of Object.entries(sampleTable)) {
+        assert.ok(good.length > 0 && bad.length > 0, `${type}: samples of both kinds`);
+        for (const message of good) assert.equal(accepts(message), true, `${type} accepts ${JSON.stringify(message).slice(0, 100)}`);
+        for (const message of bad) assert.equal(accepts(message), false, `${type} refuses ${JSON.stringify(message)?.slice(0, 100)}`);
+        const full = good[0]!;
+        assert.equal(full.type, type);
+        for (const field of Object.keys(table[type]!)) {
+            assert.ok(field in full, `${type}: the first good sample has ${field}`);
+            assert.equal(accepts({ ...full, [field]: WRONG }), false, `${type}.${field} is checked`);
+        }
+    }
+}
+
 describe("chat protocol", () => {
+    it("checks each message type from the webview by its own entry of the table", () => {
+        checkTable(fromWebviewChecks, fromWebviewSamples, isFromWebview);
+    });
+
+    it("checks each message type to the webview, and each agent event, by its own entry of the table", () => {
+        checkTable(toWebviewChecks, toWebviewSamples, isToWebview);
+        const agentSamples: Samples<AgentEvent> = {
+            start: { good: [agentEvents[0] as Extract<AgentEvent, { type: "start" }>], bad: [{ type: "start" }] },
+            round: { good: [{ type: "round", round: 1, maxRounds: 25 }], bad: [{ type: "round", round: "1", maxRounds: 25 }] },
+            thinking: { good: [{ type: "thinking", text: "hm" }], bad: [{ type: "thinking", text: null }] },
+            text: { good: [{ type: "text", text: "ok" }], bad: [{ type: "text" }] },
+            toolCall: {
+                good: [{ type: "toolCall", id: "c1", name: "read_file", arguments: { path: "a" }, summary: "read a", access: "read" }],
+                bad: [{ type: "toolCall", id: "c1", name: "x", arguments: [], summary: "x" }]
+            },
+            approval: { good: [{ type: "approval", id: "c1", state: "approved", by: "setting" }], bad: [{ type: "approval", id: "c1", state: "approved", by: "root" }] },
+            toolResult: { good: [{ type: "toolResult", id: "c1", ok: false, text: "no" }], bad: [{ type: "toolResult", id: "c1", ok: 0, text: "no" }] },
+            diff: { good: [{ type: "diff", id: "c1", proposal, diff: "" }], bad: [{ type: "diff", id: "c1", proposal: { ...proposal, added: "1" }, diff: "" }] },
+            proposals: { good: [{ type: "proposals", pending: [proposal] }], bad: [{ type: "proposals", pending: [{ ...proposal, path: undefined }] }] },
+            notice: { good: [{ type: "notice", text: "x", level: "info" }], bad: [{ type: "notice", text: "x" }] },
+            done: { good: [{ type: "done", reason: "error", rounds: 1, message: "x" }], bad: [{ type: "done", reason: "error", rounds: 1, message: 5 }] }
+        };
+        checkTable(agentEventChecks, agentSamples, union(agentEventChecks));
+    });
+
+    it("keys the tables by the unions' types, so a type or field without its check does not compile", () => {
+        // These lines are checked by `npm run typecheck` (tsconfig.json includes test/): each @ts-expect-error fails
+        // the typecheck if its line stops being an error, i.e. if the tables stop being keyed by the unions.
+        // @ts-expect-error a message type added to the union without an entry in the table
+        union<FromWebview | { type: "brandNew"; text: string }>(fromWebviewChecks);
+        // @ts-expect-error a field added to a message type without its check
+        union<Exclude<ToWebview, { type: "engine" }> | { type: "engine"; engine: EngineView; extra: number }>(toWebviewChecks);
+        // @ts-expect-error an entry for a type that is not in the union
+        union<FromWebview>({ ...fromWebviewChecks, eval: {} });
+        const { selectModel: _left, ...withoutSelectModel } = fromWebviewChecks;
+        // @ts-expect-error a table missing one message type
+        const missing = union<FromWebview>(withoutSelectModel);
+        // And at run time a type without an entry is refused, like any unknown type.
+        assert.equal(missing({ type: "selectModel" }), false);
+        assert.equal(isFromWebview({ type: "selectModel" }), true);
+    });
+
     it("accepts every well-formed message from the webview", () => {
         const messages: FromWebview[] = [
             { type: "ready" },

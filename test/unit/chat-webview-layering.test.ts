@@ -9,8 +9,8 @@ describe("webview layering lint rule", function () {
     this.timeout(60_000);
     const eslint = new ESLint({ cwd: root });
 
-    async function errors(code: string): Promise<string[]> {
-        const [result] = await eslint.lintText(code, { filePath: path.join(root, "src/webview/chat/probe.ts") });
+    async function errors(code: string, file = "src/webview/chat/probe.ts"): Promise<string[]> {
+        const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
         return result!.messages.filter((message) => message.severity === 2).map((message) => message.ruleId ?? message.message);
     }
 
@@ -18,6 +18,15 @@ describe("webview layering lint rule", function () {
         for (const source of ["vscode", "node:fs", "node-llama-cpp", "../../engine/client", "../../vscode/chatView"]) {
             assert.deepEqual(await errors(`import * as x from "${source}";\nexport const y = x;\n`), ["@typescript-eslint/no-restricted-imports"], source);
         }
+    });
+
+    it("holds for the panel's components too", async () => {
+        for (const source of ["vscode", "node:path", "../../../engine/client", "../../../vscode/chatView"]) {
+            assert.deepEqual(await errors(`import * as x from "${source}";\nexport const y = x;\n`, "src/webview/chat/components/probe.ts"),
+                ["@typescript-eslint/no-restricted-imports"], source);
+        }
+        assert.deepEqual(await errors(`import { h } from "../dom";\nimport { isToWebview } from "../../../core/chat/protocol";\nexport const x = [h, isToWebview];\n`,
+            "src/webview/chat/components/probe.ts"), []);
     });
 
     it("allows the chat core and browser libraries", async () => {

@@ -1,6 +1,8 @@
 /**
  * The protocol between the chat webview and the extension: one union per direction, each message checked where it
- * arrives (`isToWebview` in the webview, `isFromWebview` in the extension).
+ * arrives (`isToWebview` in the webview, `isFromWebview` in the extension) against a table of checks keyed by the
+ * message's `type` (`toWebviewChecks`, `fromWebviewChecks`): a message type or field added to a union without its
+ * check does not compile.
  *
  * The extension owns every piece of state. It sends full snapshots — the whole view on (re)load and after each
  * change, or one whole slice (`context`, `engine`) when only that changed — and deltas only for streamed tokens,
@@ -12,7 +14,9 @@
 import type { AgentEvent } from "../agent/events";
 import type { AttachmentKind, ChatAnswer, LineRange, ThreadSummary } from "./conversation";
 import { isChatAnswer } from "./conversation";
-import { arrayOf, isBoolean, isId, isNumber, isObject, isString, oneOf, optional, shape, stringUpTo, union, type Check } from "./validate";
+import {
+    arrayOf, isBoolean, isId, isNumber, isObject, isString, oneOf, optional, shape, stringUpTo, union, type Check, type VariantChecks
+} from "./validate";
 
 /** Most characters of a message the person types (about 250k tokens: more than any context). */
 export const MAX_MESSAGE_CHARS = 1_000_000;
@@ -175,7 +179,8 @@ const isProposal: Check = shape({
     id: isNumber, kind: oneOf("create", "modify", "delete", "rename"), path: isString, absPath: isString, from: optional(isString),
     fromAbsPath: optional(isString), added: isNumber, removed: isNumber
 });
-const isAgentEvent: Check = union({
+/** The agent's events (src/core/agent/events.ts), one check per event type. */
+export const agentEventChecks: VariantChecks<AgentEvent> = {
     start: { task: isString },
     round: { round: isNumber, maxRounds: isNumber },
     thinking: { text: isString },
@@ -190,9 +195,11 @@ const isAgentEvent: Check = union({
     proposals: { pending: arrayOf(isProposal) },
     notice: { text: isString, level: oneOf("info", "warning", "error") },
     done: { reason: oneOf("answered", "roundLimit", "cancelled", "error"), rounds: isNumber, message: optional(isString) }
-});
+};
+const isAgentEvent = union(agentEventChecks);
 
-const toWebview = union({
+/** Extension → webview: one check per message type. */
+export const toWebviewChecks: VariantChecks<ToWebview> = {
     state: { state: isState },
     context: { context: isContextView },
     engine: { engine: isEngineView },
@@ -203,12 +210,13 @@ const toWebview = union({
     command: { command: oneOf("showHistory", "focusInput", "showChat") },
     agentLog: { events: arrayOf(isAgentEvent) },
     agentEvent: { event: isAgentEvent }
-});
+};
 
 const isMessageText = stringUpTo(MAX_MESSAGE_CHARS);
 const isProposalId = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
 const isProposalIds: Check = (value) => value === "all" || (Array.isArray(value) && value.length <= MAX_PROPOSAL_IDS && value.every(isProposalId));
-const fromWebview = union({
+/** Webview → extension: one check per message type. */
+export const fromWebviewChecks: VariantChecks<FromWebview> = {
     ready: {},
     send: { text: isMessageText, thinking: isBoolean, mode: optional(oneOf("chat", "agent")) },
     stop: { requestId: isId },
@@ -227,15 +235,11 @@ const fromWebview = union({
     selectModel: {},
     agentStop: {},
     agentReview: { action: oneOf("accept", "reject", "open"), ids: isProposalIds }
-});
+};
 
-export function isToWebview(value: unknown): value is ToWebview {
-    return toWebview(value);
-}
+export const isToWebview = union(toWebviewChecks);
 
-export function isFromWebview(value: unknown): value is FromWebview {
-    return fromWebview(value);
-}
+export const isFromWebview = union(fromWebviewChecks);
 
 /** The only links the panel opens: web pages and mail. Anything else (javascript:, command:, file:) is refused. */
 export function isSafeLink(href: string): boolean {

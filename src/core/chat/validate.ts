@@ -27,11 +27,21 @@ export const arrayOf = (check: Check): Check => (value) => Array.isArray(value) 
 export const shape = (fields: Record<string, Check>): Check => (value) =>
     isObject(value) && Object.entries(fields).every(([key, check]) => check(value[key]));
 
+/** The checks of one variant's fields, `type` excluded: one per field, optional fields included, no others. */
+export type FieldChecks<V> = { readonly [K in Exclude<keyof V, "type">]-?: Check };
+
 /**
- * A discriminated union keyed by `type`: the variant's check for its `type`, false for an unknown `type`.
- * The field lists exclude `type` itself.
+ * The checks of a union discriminated by `type`, keyed by the type: a variant of `M` without its entry, an entry
+ * for no variant, a field without its check or a check for no field does not compile.
  */
-export function union(variants: Record<string, Record<string, Check>>): Check {
-    const checks = new Map(Object.entries(variants).map(([type, fields]) => [type, shape(fields)]));
-    return (value) => isObject(value) && typeof value.type === "string" && (checks.get(value.type)?.(value) ?? false);
+export type VariantChecks<M extends { type: string }> = { readonly [T in M["type"]]: FieldChecks<Extract<M, { type: T }>> };
+
+/**
+ * A discriminated union keyed by `type`: the variant's check for its `type`, false for an unknown `type` (the
+ * object's own prototype keys included).
+ */
+export function union<M extends { type: string }>(variants: VariantChecks<M>): (value: unknown) => value is M {
+    const table: Record<string, Record<string, Check>> = variants;
+    const checks = new Map(Object.entries(table).map(([type, fields]) => [type, shape(fields)]));
+    return (value): value is M => isObject(value) && typeof value.type === "string" && (checks.get(value.type)?.(value) ?? false);
 }

@@ -1,20 +1,21 @@
 /**
  * The panel's Agent mode: the agent session's events (src/core/agent/events.ts) rendered as they stream — the
  * request, collapsible thinking, answer text through the sanitised Markdown renderer, one card per tool call (name,
- * arguments, approval, collapsible result, diffs) and a review bar for the pending proposals. The DOM is updated in
- * place, so an opened block or a focused button survives the stream. Tool arguments, results and diffs go in as
- * text only.
+ * arguments, approval, collapsible result, diffs) and, at the end, the review bar (reviewBar.ts) for the pending
+ * proposals. The DOM is updated in place, so an opened block or a focused button survives the stream. Tool
+ * arguments, results and diffs go in as text only.
  */
-import type { AgentEvent, ProposalSummary } from "../../core/agent/events";
-import type { FromWebview } from "../../core/chat/protocol";
-import { append, h, icon } from "./dom";
-import { renderMarkdown } from "./markdown";
+import type { AgentEvent } from "../../../core/agent/events";
+import type { FromWebview } from "../../../core/chat/protocol";
+import { append, h, icon } from "../dom";
+import { renderMarkdown } from "../markdown";
+import { proposalLabel, type ReviewBar } from "./reviewBar";
 
 /** Characters of a tool result or arguments shown in a card (the model got all of it). */
 const MAX_SHOWN_CHARS = 20_000;
 
-export interface AgentView {
-    /** The element that goes in the message list. */
+export interface AgentSteps {
+    /** `#agent-view`, which the transcript shows in Agent mode. */
     readonly element: HTMLElement;
     /** Whether a request is running (between its "start" and "done"). */
     readonly running: boolean;
@@ -30,22 +31,21 @@ interface Block {
 }
 
 /** What the panel around the view does: runs each change of the DOM (to keep the list scrolled to its end, update the composer), announces. */
-export interface AgentViewHost {
+export interface AgentStepsHost {
     post(message: FromWebview): void;
     update(render: () => void): void;
     announce(text: string): void;
 }
 
-export function createAgentView(host: AgentViewHost): AgentView {
+/** The agent's steps, with `reviewBar` (its element goes at the end of the view; the steps tell it what is pending). */
+export function createAgentSteps(host: AgentStepsHost, reviewBar: ReviewBar): AgentSteps {
     const post = (message: FromWebview) => host.post(message);
     const welcome = h("div", { className: "welcome agent-welcome" },
         h("h2", {}, "Agent mode"),
         h("p", {}, "Ask for a change: Qwen reads and searches your workspace, proposes edits as diffs for you to review, " +
             "and asks before running commands. Nothing is written until you accept."));
     const log = h("div", { className: "agent-log", id: "agent-log", role: "log", "aria-label": "Agent steps" });
-    const reviewBar = h("div", { className: "agent-review", id: "agent-review", role: "region", "aria-label": "Changes to review" });
-    reviewBar.hidden = true;
-    const element = h("div", { className: "agent", id: "agent-view" }, welcome, log, reviewBar);
+    const element = h("div", { className: "agent", id: "agent-view" }, welcome, log, reviewBar.element);
 
     let running = false;
     /** While a snapshot replays, nothing is announced. */
@@ -137,29 +137,12 @@ export function createAgentView(host: AgentViewHost): AgentView {
         }
         const proposal = event.proposal;
         return h("details", { className: "agent-diff-block", open: true },
-            h("summary", {}, icon("diff"), `${label(proposal)} `, h("span", { className: "muted" }, `+${proposal.added} −${proposal.removed}`)),
+            h("summary", {}, icon("diff"), `${proposalLabel(proposal)} `, h("span", { className: "muted" }, `+${proposal.added} −${proposal.removed}`)),
             pre,
             h("button", {
                 type: "button", className: "link-button agent-open-diff", title: "Open this change in a diff editor", "data-proposal": proposal.id,
                 onclick: () => post({ type: "agentReview", action: "open", ids: [proposal.id] })
             }, "Open Diff"));
-    }
-
-    function renderReview(pending: ProposalSummary[]): void {
-        reviewBar.replaceChildren();
-        reviewBar.hidden = pending.length === 0;
-        if (pending.length === 0) return;
-        const count = `${pending.length} change${pending.length === 1 ? "" : "s"} to review`;
-        append(reviewBar,
-            h("div", { className: "agent-review-title" }, icon("git-compare"), h("strong", {}, count)),
-            h("ul", { className: "agent-review-files" }, ...pending.map((p) => h("li", {}, `${label(p)} (+${p.added} −${p.removed})`))),
-            h("div", { className: "agent-review-actions" },
-                h("button", { type: "button", className: "primary", id: "agent-accept-all", onclick: () => post({ type: "agentReview", action: "accept", ids: "all" }) },
-                    icon("check-all"), h("span", {}, "Accept All")),
-                h("button", { type: "button", className: "toggle", id: "agent-reject-all", onclick: () => post({ type: "agentReview", action: "reject", ids: "all" }) },
-                    icon("close-all"), h("span", {}, "Reject All")),
-                h("button", { type: "button", className: "toggle", id: "agent-open-review", onclick: () => post({ type: "agentReview", action: "open", ids: "all" }) },
-                    icon("diff-multiple"), h("span", {}, "Review"))));
     }
 
     function apply(event: AgentEvent): void {
@@ -212,7 +195,7 @@ export function createAgentView(host: AgentViewHost): AgentView {
                 break;
             }
             case "proposals": {
-                renderReview(event.pending);
+                reviewBar.render(event.pending);
                 // Decided changes have no diff to open any more.
                 const pending = new Set(event.pending.map((p) => String(p.id)));
                 for (const button of Array.from(log.querySelectorAll<HTMLElement>(".agent-open-diff"))) button.hidden = !pending.has(button.dataset.proposal ?? "");
@@ -245,7 +228,7 @@ export function createAgentView(host: AgentViewHost): AgentView {
         last = undefined;
         turn = undefined;
         running = false;
-        renderReview([]);
+        reviewBar.render([]);
         replaying = true;
         try {
             for (const event of events) apply(event);
@@ -264,11 +247,6 @@ export function createAgentView(host: AgentViewHost): AgentView {
             welcome.hidden = log.childElementCount > 0;
         })
     };
-}
-
-function label(proposal: ProposalSummary): string {
-    const kind = proposal.kind === "modify" ? "" : ` (${proposal.kind})`;
-    return proposal.kind === "rename" && proposal.from ? `${proposal.from} → ${proposal.path}` : `${proposal.path}${kind}`;
 }
 
 function clip(text: string): string {

@@ -9,6 +9,7 @@ import type { ChatGenerator } from "../qwen35/chatTurn";
 import type { ChatMessage } from "../qwen35/types";
 import type { SamplingOptions } from "../../engine/protocol";
 import { ApprovalPolicy, type Approver } from "./approvals";
+import type { ProposalStore } from "../proposals/store";
 import { EditSession, type AcceptOutcome, type ProposalSummary } from "./editSession";
 import type { AgentEvent } from "./events";
 import { runAgentLoop, type AgentLoopResult } from "./loop";
@@ -42,6 +43,8 @@ export interface AgentSessionOptions {
     /** Shown to the model for run_command (e.g. "Linux, bash"). */
     platform?: string;
     log?: Logger;
+    /** The workspace's proposals, shared with the other producers (the editor); the session's own when absent. */
+    proposals?: ProposalStore;
 }
 
 const DEFAULT_ANSWER_TOKENS = 16_384;
@@ -61,7 +64,7 @@ export class AgentSession {
 
     constructor(private readonly options: AgentSessionOptions) {
         this.paths = new WorkspacePaths(options.fs);
-        this.edits = new EditSession(options.fs, this.paths, { canWrite: options.isTrusted, label: "Qwen agent edits" });
+        this.edits = new EditSession(options.fs, this.paths, { canWrite: options.isTrusted, label: "Qwen agent edits", store: options.proposals });
         this.policy = new ApprovalPolicy({
             approve: options.approve,
             isTrusted: options.isTrusted,
@@ -95,6 +98,7 @@ export class AgentSession {
             const trusted = this.options.isTrusted();
             const tools = this.tools();
             this.updateSystemMessage(tools, trusted);
+            this.edits.beginTurn();
             const notes = this.edits.takeNotesForModel();
             const content = notes.length > 0 ? `[Since your last reply: ${notes.join(" ")}]\n\n${task}` : task;
             this.messages.push({ role: "user", content });

@@ -175,7 +175,8 @@ describe("proposals", () => {
         it("keeps a history: which agent turn or command proposed what, when, and what was decided", async () => {
             const edits = new EditSession(ws.context.fs, ws.context.paths, { store });
             ws.context.edits = edits;
-            const session = edits.origin.session;
+            assert.equal(edits.origin.kind, "agent");
+            const session = edits.origin.kind === "agent" ? edits.origin.session : 0;
             edits.beginTurn();
             await ws.call("edit_file", { path: "src/b.ts", old_text: "2", new_text: "3" });
             await ws.call("edit_file", { path: "src/b.ts", old_text: "3", new_text: "4" });

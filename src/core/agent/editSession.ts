@@ -47,12 +47,17 @@ export class EditSession {
     private readonly changeEmitter = new Emitter<ProposalSummary[]>();
     /** Fires with the pending proposals whenever they change. */
     readonly onDidChange: Event<ProposalSummary[]> = this.changeEmitter.event;
-    /** Who proposes: this session, and the request (turn) it is working on. */
-    origin: Extract<ProposalOrigin, { kind: "agent" }> = { kind: "agent", session: ++sessions, turn: 0 };
+    /**
+     * Who proposes: this agent session and the request (turn) it is working on; a command ("Generate Tests") for the
+     * editor's session that proposes whole files on behalf of commands.
+     */
+    origin: ProposalOrigin = { kind: "agent", session: ++sessions, turn: 0 };
+    private readonly conflictEmitter = new Emitter<string>();
     private readonly disposables: { dispose(): void }[] = [];
     private readonly ownsStore: boolean;
 
     constructor(readonly fs: WorkspaceFs, readonly paths: WorkspacePaths, options: EditSessionOptions = {}) {
+        this.onDidConflict = this.conflictEmitter.event;
         this.ownsStore = options.store === undefined;
         this.store = options.store ?? new ProposalStore({
             fs, paths, label: options.label ?? "Qwen agent edits",
@@ -64,10 +69,13 @@ export class EditSession {
         );
     }
 
-    /** Pending whole-file proposals (the agent's, and files proposed by commands that it reads through), oldest first. */
+    /** This session's pending proposals, oldest first. */
     pending(): ProposalSummary[] {
-        return this.store.pending((proposal) => proposal.type === "file");
+        return this.store.pending((proposal) => proposal.type === "file" && this.owns(proposal));
     }
+
+    /** Tells the UI when accepting found a conflict in this session's proposals (the model hears of it too). */
+    readonly onDidConflict: Event<string>;
 
     /** The two sides of a pending proposal, for a diff view. */
     contents(id: number): { original: string; proposed: string; summary: ProposalSummary } | undefined {
@@ -86,7 +94,13 @@ export class EditSession {
 
     /** A new request (turn) of the session begins: what it proposes is recorded as that turn's. */
     beginTurn(): void {
-        this.origin = { ...this.origin, turn: this.origin.turn + 1 };
+        if (this.origin.kind === "agent") this.origin = { ...this.origin, turn: this.origin.turn + 1 };
+    }
+
+    /** Proposed by this session (any of its turns), or by the commands when this is the commands' session. */
+    private owns(proposal: Proposal): boolean {
+        const mine = this.origin;
+        return mine.kind === "agent" ? proposal.origin.kind === "agent" && proposal.origin.session === mine.session : proposal.origin.kind === "command";
     }
 
     /** A file as the model should see it: its pending proposal if it has one, else what is there now. */
@@ -237,12 +251,13 @@ export class EditSession {
     dispose(): void {
         for (const disposable of this.disposables.splice(0).reverse()) disposable.dispose();
         this.changeEmitter.dispose();
+        this.conflictEmitter.dispose();
         if (this.ownsStore) this.store.dispose();
     }
 
     /** The user decided (here or in the review list): the model hears of it on its next step. */
     private onDecision(decision: Decision): void {
-        const files = decision.proposals.filter((proposal): proposal is Proposal => proposal.type === "file");
+        const files = decision.proposals.filter((proposal): proposal is Proposal => proposal.type === "file" && this.owns(proposal));
         if (files.length === 0) return;
         const paths = files.map((proposal) => summarize(proposal).path).join(", ");
         if (decision.action === "accepted") {
@@ -256,6 +271,7 @@ export class EditSession {
                 if (!proposal) continue;
                 if (proposal.source && conflict.current !== undefined) this.seen.set(proposal.source.abs, conflict.current);
                 this.notes.push(conflict.forModel);
+                this.conflictEmitter.fire(conflict.message);
                 // Based on content that is gone, it can never apply: the model makes it again on the current content.
                 this.store.withdrawNow(proposal, conflict.message);
             }

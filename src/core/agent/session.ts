@@ -71,7 +71,11 @@ export class AgentSession {
             autoApprove: () => options.settings().autoApprove.filter((name) => name !== "run_command"),
             onPending: (request) => this.emit({ type: "approval", id: request.id, state: "pending" })
         });
-        this.disposables.push(this.edits.onDidChange((pending) => this.emit({ type: "proposals", pending })));
+        this.disposables.push(
+            this.edits.onDidChange((pending) => this.emit({ type: "proposals", pending })),
+            // Conflicts found on accept, wherever it was accepted (here or in the editor's review list).
+            this.edits.onDidConflict((message) => this.emit({ type: "notice", text: message, level: "warning" }))
+        );
     }
 
     get busy(): boolean {
@@ -141,10 +145,8 @@ export class AgentSession {
     }
 
     /** Applies proposals; conflicts are reported as notices (and to the model on its next turn). */
-    async accept(ids: readonly number[] | "all"): Promise<AcceptOutcome> {
-        const outcome = await this.edits.accept(ids);
-        for (const conflict of outcome.conflicts) this.emit({ type: "notice", text: conflict.message, level: "warning" });
-        return outcome;
+    accept(ids: readonly number[] | "all"): Promise<AcceptOutcome> {
+        return this.edits.accept(ids);
     }
 
     reject(ids: readonly number[] | "all"): Promise<ProposalSummary[]> {

@@ -123,6 +123,12 @@ export class ProposalStore {
         this.history = new ProposalHistory(options.now);
     }
 
+    /** The workspace folders changed: later checks use the new ones (pending proposals keep the paths they checked). */
+    setWorkspace(fs: WorkspaceFs, paths: WorkspacePaths): void {
+        this.options.fs = fs;
+        this.options.paths = paths;
+    }
+
     get fs(): WorkspaceFs {
         return this.options.fs;
     }

@@ -35,14 +35,14 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
     context.subscriptions.push(channel, engine, statusBar, ...registerCommands({ engine, channel, logger }));
     const inlineSuggestions = new InlineSuggestions(engine, logger);
     context.subscriptions.push(inlineSuggestions);
-    const agent = new AgentController({ engine, logger, channel });
-    context.subscriptions.push(agent);
+    // One review of every proposed change: the agent's, the editor commands', the chat's Apply.
     const review = new ProposalReview(logger);
+    const agent = new AgentController({ engine, logger, channel, review });
     const activity = new CommandActivity();
-    context.subscriptions.push(review, activity);
+    context.subscriptions.push(agent, review, activity);
     const chat = registerChat({ context, engine, logger, agent, review });
     context.subscriptions.push(...chat.disposables);
-    const editorCommands = new EditorCommands({ engine, logger, channel, agent, chat: chat.service, showChat: chat.showChat, review, activity });
+    const editorCommands = new EditorCommands({ engine, logger, channel, chat: chat.service, showChat: chat.showChat, review, activity });
     context.subscriptions.push(editorCommands);
 
     // Off the activation path: a cheap, offline look for the model file, for the status bar.

@@ -3,7 +3,7 @@
  * same review as the editor commands': one undo step, nothing lost when the file changed meanwhile).
  */
 import * as vscode from "vscode";
-import type { Logger } from "../core/log";
+import { errorMessage, type Logger } from "../core/log";
 import { fitCode } from "../core/commands/fit";
 import { fitTargetFor, selectionTarget } from "./editorTarget";
 import type { ProposalReview } from "./proposalReview";
@@ -48,8 +48,14 @@ export class ChatCodeActions {
         const replacement = selection && editor ? fitCode(code, fitTargetFor(editor, selection))
             : document.getText().endsWith("\n") === code.endsWith("\n") ? code
                 : document.getText().endsWith("\n") ? `${code}\n` : code.replace(/\n$/, "");
-        const proposal = this.review.create({ document, range: selection?.range ?? whole, title: selection ? "Apply to the selection" : "Apply" });
-        proposal.replacement = replacement;
+        let proposal;
+        try {
+            // The file a code block names passes the workspace rules for writing (never .git, never a link out).
+            proposal = await this.review.create({ document, range: selection?.range ?? whole, title: selection ? "Apply to the selection" : "Apply", replacement });
+        } catch (error) {
+            void vscode.window.showWarningMessage(`Apply: ${errorMessage(error)}`);
+            return;
+        }
         await this.review.show(proposal);
         this.log.debug(`Chat: proposed a change to ${proposal.label}`);
         void this.review.finish(proposal, replacement);

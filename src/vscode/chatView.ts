@@ -28,9 +28,7 @@ export const CHAT_VIEW_ID = "qwenLocal.chat";
 export const CHAT_COMMANDS = {
     openChat: "qwenLocal.openChat",
     newChat: "qwenLocal.newChat",
-    chatHistory: "qwenLocal.chatHistory",
-    acceptProposal: "qwenLocal.acceptProposal",
-    rejectProposal: "qwenLocal.rejectProposal"
+    chatHistory: "qwenLocal.chatHistory"
 } as const;
 
 /** Most agent events the panel keeps for a reload (consecutive text and thinking deltas are merged). */
@@ -340,9 +338,7 @@ export function registerChat({ context, engine, logger, agent, review }: ChatDep
             await service.newChat();
             await provider.command("focusInput");
         }),
-        vscode.commands.registerCommand(CHAT_COMMANDS.chatHistory, () => provider.command("showHistory")),
-        vscode.commands.registerCommand(CHAT_COMMANDS.acceptProposal, (uri?: vscode.Uri) => review.accept(uri)),
-        vscode.commands.registerCommand(CHAT_COMMANDS.rejectProposal, (uri?: vscode.Uri) => review.reject(uri))
+        vscode.commands.registerCommand(CHAT_COMMANDS.chatHistory, () => provider.command("showHistory"))
     ];
     return { service, showChat: () => provider.command("showChat"), disposables };
 }

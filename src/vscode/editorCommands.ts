@@ -4,7 +4,7 @@
  * lists each with thinking the other way, this once), keybindings (with `{ "thinking": true|false }` as args) and the lightbulb ("Fix with Qwen Local",
  * "Edit with Qwen Local…"). Each works on the selection or the function around the cursor, shows progress with
  * Cancel and its thinking in the status bar, and proposes its result for review: rewrites as a diff of the code they
- * replace, tests through the agent's edit review, explanations in the chat panel.
+ * replace, tests as a whole file (the same review and rules as the agent's changes), explanations in the chat panel.
  */
 import * as vscode from "vscode";
 import type { ChatService } from "../core/chat/service";
@@ -22,7 +22,6 @@ import { errorMessage, type Logger } from "../core/log";
 import { thinkingFor } from "../core/settings";
 import type { ChatRequest } from "../core/qwen35/types";
 import { isCancelled } from "../engine/client";
-import type { AgentController } from "./agent/agentController";
 import type { CommandActivity } from "./commandActivity";
 import { reportError } from "./commands";
 import { codeTarget, diagnosticInfo, enclosingAll, enclosingTarget, fitTargetFor, problemsIn, selectionTarget, wholeFileTarget, type EditorTarget } from "./editorTarget";
@@ -36,7 +35,6 @@ export interface EditorCommandsDeps {
     engine: EngineService;
     logger: Logger;
     channel: vscode.LogOutputChannel;
-    agent: AgentController;
     chat: ChatService;
     /** Brings up the chat panel in Chat mode. */
     showChat: () => Promise<void>;
@@ -154,7 +152,7 @@ export class EditorCommands implements vscode.Disposable {
         const fit = fitTargetFor(editor, target);
         // Closing the streaming diff stops the command, as Cancel does.
         const closed = new AbortController();
-        const proposal = this.deps.review.create({ document, range: target.range, title: spec.title, onClosedWhileStreaming: () => closed.abort() });
+        const proposal = await this.deps.review.create({ document, range: target.range, title: spec.title, onClosedWhileStreaming: () => closed.abort() });
         let shown: Promise<void> | undefined;
         const result = await this.generate(spec, editor, target, request, thinking, thoughtBudgetTokens, answerTokensFor(code, kind), (soFar) => {
             const partial = extractPartialCode(soFar, { language: document.languageId });
@@ -180,7 +178,7 @@ export class EditorCommands implements vscode.Disposable {
             return this.nothing(`${spec.title}: Qwen proposes no change to ${target.description}.`);
         }
         if (!shown) {
-            proposal.replacement = replacement;
+            this.deps.review.update(proposal, replacement);
             await this.deps.review.show(proposal);
         }
         if (extracted.truncated) {
@@ -263,7 +261,7 @@ export class EditorCommands implements vscode.Disposable {
         return { status: "answered" };
     }
 
-    // ---- tests → a test file through the agent's edit review
+    // ---- tests → a test file, proposed whole through the review
 
     private async tests(spec: EditorCommandSpec, editor: vscode.TextEditor, args: EditorCommandArgs): Promise<EditorCommandOutcome> {
         const { document } = editor;
@@ -309,7 +307,7 @@ export class EditorCommands implements vscode.Disposable {
         }
         const eol = testText !== undefined && testText.includes("\r\n") ? "\r\n" : document.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n";
         const text = testsFileText(mode, testText, extracted.code, eol);
-        const summary = await this.deps.agent.proposeFile(choice.path, text, spec.title);
+        const summary = await this.deps.review.proposeFile(choice.path, text, spec.title);
         if (!summary) return this.nothing(`${spec.title}: Qwen proposes no change to ${choice.path}.`);
         return { status: "proposed" };
     }

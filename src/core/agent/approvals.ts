@@ -62,11 +62,6 @@ export class ApprovalPolicy {
         return !this.options.isTrusted();
     }
 
-    /** Forgets "allow for this session" answers (a new conversation). */
-    reset(): void {
-        this.allowedForSession.clear();
-    }
-
     async decide(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalDecision> {
         if (request.access === "read") return { allowed: true };
         if (!this.options.isTrusted()) return { allowed: false, by: "restricted", message: RESTRICTED_MODE_MESSAGE };

@@ -1,49 +1,34 @@
 /**
- * The agent's changes as proposals: nothing is written until the user accepts. Tools read through the session, so
- * the model sees its own pending changes; the user accepts or rejects per file or all, at any time, and accepted
- * proposals are applied together (in the editor: one WorkspaceEdit, so one undo restores every file).
+ * The agent's side of the proposals (../proposals/store.ts): its tools propose whole-file changes, nothing is written
+ * until the user accepts. Tools read through the session, so the model sees pending changes; the user accepts or
+ * rejects per file or all, at any time (here, or in the one review list of every proposal), and accepted proposals
+ * are applied together (in the editor: one WorkspaceEdit, so one undo restores every file).
  *
  * A proposal records the content it was based on. A file that changed since (on disk, or in an editor) is never
- * overwritten: editing it fails with the fresh content, accepting it drops the proposal and tells the model.
+ * overwritten: editing it fails with the fresh content; accepting it is a conflict (the store's one rule), which the
+ * session withdraws and tells the model about, so that it makes the change again on the current content.
  */
 import { Emitter, type Event } from "../events";
-import { diffStats, unifiedDiff } from "./diff";
+import { changedMessage, ProposalStore, summarize, type AcceptOutcome, type Decision, type FileProposal } from "../proposals/store";
+import type { ProposalKind, ProposalOrigin, ProposalSummary } from "../proposals/types";
 import { ToolError } from "./errors";
 import type { ResolvedPath, WorkspacePaths } from "./paths";
 import { formatBytes } from "../util/bytes";
-import { capMiddle, decodeText, LIMITS } from "./text";
-import type { FileChange, WorkspaceFs } from "./workspaceFs";
-import type { ProposalKind, ProposalSummary } from "./events";
+import { LIMITS } from "./text";
+import type { WorkspaceFs } from "./workspaceFs";
 
-// Plain data the UIs render: defined with the events (browser-safe), re-exported here where they are made.
-export type { ProposalKind, ProposalSummary };
+// Plain data the UIs render: defined with the proposals (browser-safe), re-exported here where the agent makes them.
+export type { AcceptOutcome, ProposalKind, ProposalSummary };
 
-interface Proposal {
-    readonly id: number;
-    /** Where the content came from: undefined for a new file. */
-    source?: ResolvedPath;
-    /** The source's content when the proposal was made: what must still be there when it is applied. */
-    sourceText?: string;
-    /** Where the content ends up: undefined when the file is deleted. */
-    target?: ResolvedPath;
-    targetText?: string;
-    /** A symbolic link deleted or moved as itself: what it holds (its content is never read or written). */
-    link?: string;
-    /** The last summary and what it was computed from: a diff is computed once per change, not per look. */
-    cached?: { source?: ResolvedPath; target?: ResolvedPath; sourceText?: string; targetText?: string; summary: ProposalSummary };
-}
-
-export interface AcceptOutcome {
-    applied: ProposalSummary[];
-    /** Proposals dropped because their file changed since the agent read it. */
-    conflicts: { proposal: ProposalSummary; message: string }[];
-}
+type Proposal = FileProposal;
 
 export interface EditSessionOptions {
-    /** Checked before anything is written (Workspace Trust). */
+    /** Checked before anything is written (Workspace Trust). Ignored when `store` is given: the store checks it. */
     canWrite?: () => boolean;
-    /** Names the change in the editor's undo history. */
+    /** Names the change in the editor's undo history. Ignored when `store` is given. */
     label?: string;
+    /** The workspace's proposals, shared with the other producers; a session of its own when absent (CLI, tests). */
+    store?: ProposalStore;
 }
 
 interface FileState {
@@ -53,50 +38,70 @@ interface FileState {
     proposed: boolean;
 }
 
+let sessions = 0;
+
 export class EditSession {
-    private readonly proposals = new Map<number, Proposal>();
+    readonly store: ProposalStore;
     /** What the model last saw of each file (read or written by its tools), to notice changes made behind its back. */
     private readonly seen = new Map<string, string>();
     private readonly notes: string[] = [];
-    private nextId = 1;
-    private queue: Promise<unknown> = Promise.resolve();
     private readonly changeEmitter = new Emitter<ProposalSummary[]>();
     /** Fires with the pending proposals whenever they change. */
     readonly onDidChange: Event<ProposalSummary[]> = this.changeEmitter.event;
+    /**
+     * Who proposes: this agent session and the request (turn) it is working on; a command ("Generate Tests") for the
+     * editor's session that proposes whole files on behalf of commands.
+     */
+    origin: ProposalOrigin = { kind: "agent", session: ++sessions, turn: 0 };
+    private readonly conflictEmitter = new Emitter<string>();
+    private readonly disposables: { dispose(): void }[] = [];
+    private readonly ownsStore: boolean;
 
-    constructor(readonly fs: WorkspaceFs, readonly paths: WorkspacePaths, private readonly options: EditSessionOptions = {}) {}
-
-    /** Pending proposals, oldest first. */
-    pending(): ProposalSummary[] {
-        return [...this.proposals.values()].map((proposal) => summarize(proposal));
+    constructor(readonly fs: WorkspaceFs, readonly paths: WorkspacePaths, options: EditSessionOptions = {}) {
+        this.onDidConflict = this.conflictEmitter.event;
+        this.ownsStore = options.store === undefined;
+        this.store = options.store ?? new ProposalStore({
+            fs, paths, label: options.label ?? "Qwen agent edits",
+            canWrite: (origin) => origin.kind !== "agent" || !options.canWrite || options.canWrite()
+        });
+        this.disposables.push(
+            this.store.onDidChange(() => this.changeEmitter.fire(this.pending())),
+            this.store.onDidDecide((decision) => this.onDecision(decision))
+        );
     }
+
+    /** This session's pending proposals, oldest first. */
+    pending(): ProposalSummary[] {
+        return this.store.pending((proposal) => proposal.type === "file" && this.owns(proposal));
+    }
+
+    /** Tells the UI when accepting found a conflict in this session's proposals (the model hears of it too). */
+    readonly onDidConflict: Event<string>;
 
     /** The two sides of a pending proposal, for a diff view. */
     contents(id: number): { original: string; proposed: string; summary: ProposalSummary } | undefined {
-        const proposal = this.proposals.get(id);
-        if (!proposal) return undefined;
-        if (proposal.link !== undefined) {
-            const shown = `symbolic link to ${proposal.link}\n`;
-            return { original: shown, proposed: proposal.target ? shown : "", summary: summarize(proposal) };
-        }
-        return { original: proposal.sourceText ?? "", proposed: proposal.targetText ?? "", summary: summarize(proposal) };
+        return this.store.contents(id);
     }
 
     /** A pending proposal as a unified diff. */
     diff(id: number, maxChars = Infinity): string {
-        const proposal = this.proposals.get(id);
-        if (!proposal) return "";
-        const from = proposal.source?.display ?? proposal.target?.display ?? "";
-        const to = proposal.target?.display ?? from;
-        if (proposal.link !== undefined) {
-            return proposal.target ? `rename symbolic link ${from} → ${to} (to ${proposal.link})` : `delete symbolic link ${from} (to ${proposal.link})`;
-        }
-        return unifiedDiff(from, to, proposal.source ? proposal.sourceText : undefined, proposal.target ? proposal.targetText : undefined, maxChars);
+        return this.store.diff(id, maxChars);
     }
 
     /** What happened to the model's proposals since it last heard (accepted, rejected, conflicts); cleared by reading. */
     takeNotesForModel(): string[] {
         return this.notes.splice(0, this.notes.length);
+    }
+
+    /** A new request (turn) of the session begins: what it proposes is recorded as that turn's. */
+    beginTurn(): void {
+        if (this.origin.kind === "agent") this.origin = { ...this.origin, turn: this.origin.turn + 1 };
+    }
+
+    /** Proposed by this session (any of its turns), or by the commands when this is the commands' session. */
+    private owns(proposal: Proposal): boolean {
+        const mine = this.origin;
+        return mine.kind === "agent" ? proposal.origin.kind === "agent" && proposal.origin.session === mine.session : proposal.origin.kind === "command";
     }
 
     /** A file as the model should see it: its pending proposal if it has one, else what is there now. */
@@ -116,7 +121,7 @@ export class EditSession {
 
     /** Proposes new content for an existing file (edit_file, create_file with overwrite). */
     proposeContent(file: ResolvedPath, text: string, basedOn: FileState): Promise<ProposalSummary> {
-        return this.exclusive(async () => {
+        return this.store.exclusive(async () => {
             checkProposedSize(file, text);
             const proposal = this.byTarget(file.abs);
             if (proposal?.link !== undefined) throw linkPending(proposal, file);
@@ -131,16 +136,15 @@ export class EditSession {
             const disk = await this.checkSeenUnchanged(file);
             if (disk === undefined) throw new ToolError(`${file.display} does not exist; use create_file for a new file.`);
             if (basedOn.text !== disk) throw new ToolError(`${file.display} changed while this edit was prepared; try again.`);
-            const created: Proposal = { id: this.nextId++, source: file, sourceText: disk, target: file, targetText: text };
-            this.proposals.set(created.id, created);
+            const created = this.store.addFile({ origin: this.origin, source: file, sourceText: disk, target: file, targetText: text });
             this.dropIfNoChange(created);
-            return this.changed(created);
+            return this.announce(created);
         });
     }
 
     /** Proposes a new file. */
     proposeCreate(file: ResolvedPath, text: string): Promise<ProposalSummary> {
-        return this.exclusive(async () => {
+        return this.store.exclusive(async () => {
             checkProposedSize(file, text);
             if (this.byTarget(file.abs)) throw new ToolError(`${file.display} already exists (created or changed by you, not yet accepted); use edit_file to change it.`);
             const leaving = this.bySource(file.abs);
@@ -158,14 +162,13 @@ export class EditSession {
                 return this.changed(leaving);
             }
             if (await this.fs.lstat(file.abs)) throw new ToolError(`${file.display} already exists; use edit_file to change it, or create_file with overwrite=true to replace it.`);
-            const created: Proposal = { id: this.nextId++, target: file, targetText: text };
-            this.proposals.set(created.id, created);
-            return this.changed(created);
+            const created = this.store.addFile({ origin: this.origin, target: file, targetText: text });
+            return this.announce(created);
         });
     }
 
     proposeDelete(file: ResolvedPath): Promise<ProposalSummary> {
-        return this.exclusive(async () => {
+        return this.store.exclusive(async () => {
             if (file.kind === "symlink") return this.proposeLinkChange(file, undefined);
             const proposal = this.byTarget(file.abs);
             if (proposal?.link !== undefined) throw linkPending(proposal, file);
@@ -173,9 +176,9 @@ export class EditSession {
                 await this.checkSourceUnchanged(proposal, file);
                 if (!proposal.source) {
                     // Never created: nothing remains to review.
-                    this.proposals.delete(proposal.id);
                     const summary = { ...summarize(proposal), kind: "delete" as const, added: 0, removed: 0 };
-                    this.fire();
+                    this.store.withdrawNow(proposal, "deleted before it was accepted");
+                    this.store.fire();
                     return summary;
                 }
                 proposal.target = undefined;
@@ -185,14 +188,13 @@ export class EditSession {
             if (this.bySource(file.abs)) throw new ToolError(`${file.display} no longer exists (a pending change renamed or deleted it).`);
             const disk = await this.checkSeenUnchanged(file);
             if (disk === undefined) throw new ToolError(`${file.display} does not exist.`);
-            const created: Proposal = { id: this.nextId++, source: file, sourceText: disk };
-            this.proposals.set(created.id, created);
-            return this.changed(created);
+            const created = this.store.addFile({ origin: this.origin, source: file, sourceText: disk });
+            return this.announce(created);
         });
     }
 
     proposeRename(from: ResolvedPath, to: ResolvedPath): Promise<ProposalSummary> {
-        return this.exclusive(async () => {
+        return this.store.exclusive(async () => {
             if (from.abs === to.abs) throw new ToolError(`${from.display} and ${to.display} are the same file.`);
             if (this.byTarget(to.abs) || this.bySource(to.abs) || await this.fs.lstat(to.abs)) {
                 throw new ToolError(`${to.display} already exists (or a pending change uses it); choose another name, or delete it first.`);
@@ -208,9 +210,8 @@ export class EditSession {
             if (this.bySource(from.abs)) throw new ToolError(`${from.display} no longer exists (a pending change renamed or deleted it).`);
             const disk = await this.checkSeenUnchanged(from);
             if (disk === undefined) throw new ToolError(`${from.display} does not exist.`);
-            const created: Proposal = { id: this.nextId++, source: from, sourceText: disk, target: to, targetText: disk };
-            this.proposals.set(created.id, created);
-            return this.changed(created);
+            const created = this.store.addFile({ origin: this.origin, source: from, sourceText: disk, target: to, targetText: disk });
+            return this.announce(created);
         });
     }
 
@@ -222,9 +223,8 @@ export class EditSession {
         if (to && !await this.linkStaysInside(to, held)) {
             throw new ToolError(`${link.display} is a symbolic link to ${held}; moved to ${to.display} it would point outside the workspace, so it is not moved.`);
         }
-        const created: Proposal = { id: this.nextId++, source: link, sourceText: "", link: held, ...(to ? { target: to, targetText: "" } : {}) };
-        this.proposals.set(created.id, created);
-        return this.changed(created);
+        const created = this.store.addFile({ origin: this.origin, source: link, sourceText: "", link: held, ...(to ? { target: to, targetText: "" } : {}) });
+        return this.announce(created);
     }
 
     /** Where a relative link would lead from its new place: inside the workspace, or it stays where it is. */
@@ -240,69 +240,50 @@ export class EditSession {
         return this.paths.contains(parts.join(separator));
     }
 
-    /** Applies the chosen pending proposals together; those whose file changed since are dropped, not applied. */
-    accept(ids: readonly number[] | "all"): Promise<AcceptOutcome> {
-        return this.exclusive(async () => {
-            if (this.options.canWrite && !this.options.canWrite()) {
-                throw new Error("This workspace is not trusted (Restricted Mode), so the agent's changes cannot be applied.");
-            }
-            const chosen = this.select(ids);
-            const ready: Proposal[] = [];
-            const conflicts: AcceptOutcome["conflicts"] = [];
-            for (const proposal of chosen) {
-                const problem = await this.applyProblem(proposal);
-                if (problem === undefined) {
-                    ready.push(proposal);
-                    continue;
-                }
-                this.proposals.delete(proposal.id);
-                conflicts.push({ proposal: summarize(proposal), message: problem.forUser });
-                this.notes.push(problem.forModel);
-            }
-            if (ready.length > 0) {
-                await this.fs.applyChanges(ready.map(toChange), this.options.label ?? "Qwen agent edits");
-                for (const proposal of ready) {
-                    this.proposals.delete(proposal.id);
-                    if (proposal.target && proposal.targetText !== undefined) this.seen.set(proposal.target.abs, proposal.targetText);
-                }
-                this.notes.push(`The user accepted and applied your changes to ${ready.map((p) => summarize(p).path).join(", ")}.`);
-            }
-            this.fire();
-            return { applied: ready.map((proposal) => summarize(proposal)), conflicts };
-        });
+    /** Applies the chosen pending proposals together; those whose file changed since are not applied (and withdrawn). */
+    async accept(ids: readonly number[] | "all"): Promise<AcceptOutcome> {
+        return this.store.accept(ids === "all" ? this.pending().map((proposal) => proposal.id) : ids);
     }
 
     reject(ids: readonly number[] | "all"): Promise<ProposalSummary[]> {
-        return this.exclusive(async () => {
-            const chosen = this.select(ids);
-            for (const proposal of chosen) this.proposals.delete(proposal.id);
-            if (chosen.length > 0) {
-                this.notes.push(`The user rejected your changes to ${chosen.map((p) => summarize(p).path).join(", ")}; `
-                    + "they were discarded and those files are as they were.");
-                this.fire();
-            }
-            return chosen.map((proposal) => summarize(proposal));
-        });
+        return this.store.reject(ids === "all" ? this.pending().map((proposal) => proposal.id) : ids);
     }
 
     dispose(): void {
+        for (const disposable of this.disposables.splice(0).reverse()) disposable.dispose();
         this.changeEmitter.dispose();
+        this.conflictEmitter.dispose();
+        if (this.ownsStore) this.store.dispose();
+    }
+
+    /** The user decided (here or in the review list): the model hears of it on its next step. */
+    private onDecision(decision: Decision): void {
+        const files = decision.proposals.filter((proposal): proposal is Proposal => proposal.type === "file" && this.owns(proposal));
+        if (files.length === 0) return;
+        const paths = files.map((proposal) => summarize(proposal).path).join(", ");
+        if (decision.action === "accepted") {
+            for (const proposal of files) if (proposal.target && proposal.targetText !== undefined) this.seen.set(proposal.target.abs, proposal.targetText);
+            this.notes.push(`The user accepted and applied your changes to ${paths}.`);
+        } else if (decision.action === "rejected") {
+            this.notes.push(`The user rejected your changes to ${paths}; they were discarded and those files are as they were.`);
+        } else if (decision.action === "conflict") {
+            for (const conflict of decision.conflicts ?? []) {
+                const proposal = files.find((file) => file.id === conflict.proposal.id);
+                if (!proposal) continue;
+                if (proposal.source && conflict.current !== undefined) this.seen.set(proposal.source.abs, conflict.current);
+                this.notes.push(conflict.forModel);
+                this.conflictEmitter.fire(conflict.message);
+                // Based on content that is gone, it can never apply: the model makes it again on the current content.
+                this.store.withdrawNow(proposal, conflict.message);
+            }
+        }
     }
 
     // -----------------------------------------------------------------------------------------------------------
 
     /** The decoded text on disk (or in an editor), undefined when there is nothing. */
-    private async diskText(file: ResolvedPath): Promise<string | undefined> {
-        const stat = await this.fs.lstat(file.abs);
-        if (!stat) return undefined;
-        if (stat.kind === "directory") throw new ToolError(`${file.display} is a folder, not a file (list_dir shows what is in it).`);
-        if (stat.kind !== "file") throw new ToolError(`${file.display} is not a regular file.`);
-        if (stat.size > LIMITS.maxTextFileBytes) {
-            throw new ToolError(`${file.display} is ${formatBytes(stat.size)}, more than the ${formatBytes(LIMITS.maxTextFileBytes)} the tools read; use search_text to find what you need in it.`);
-        }
-        const decoded = decodeText(await this.fs.readFile(file.abs, LIMITS.maxTextFileBytes + 1));
-        if (!decoded.ok) throw new ToolError(`${file.display} ${decoded.reason} (${formatBytes(stat.size)}); its content cannot be shown or edited.`);
-        return decoded.text;
+    private diskText(file: ResolvedPath): Promise<string | undefined> {
+        return this.store.readFileText(file);
     }
 
     /** The current text, after checking that it is what the model last saw of it. */
@@ -321,70 +302,21 @@ export class EditSession {
         if (!proposal.source) return;
         const disk = await this.diskText(proposal.source).catch(() => undefined);
         if (disk === proposal.sourceText) return;
-        this.proposals.delete(proposal.id);
-        this.fire();
+        this.store.withdrawNow(proposal, "its file changed before the agent changed it again");
+        this.store.fire();
         if (disk !== undefined) this.seen.set(proposal.source.abs, disk);
         throw new ToolError(changedMessage(file.display, disk,
             "Your earlier pending changes to it were discarded and nothing was changed: make your changes again based on the current content"));
     }
 
-    private async applyProblem(proposal: Proposal): Promise<{ forUser: string; forModel: string } | undefined> {
-        for (const side of [proposal.source, proposal.target]) {
-            if (!side) continue;
-            try {
-                const again = await this.paths.resolve(side.display, { purpose: "write", entry: proposal.link !== undefined && side === proposal.source });
-                if (again.abs !== side.abs) throw new ToolError(`${side.display} now leads somewhere else.`);
-            } catch (error) {
-                const reason = error instanceof Error ? error.message : String(error);
-                return { forUser: reason, forModel: `Your change to ${side.display} was not applied: ${reason}` };
-            }
-        }
-        if (proposal.source && proposal.link !== undefined) {
-            const now = await this.fs.readlink(proposal.source.abs).catch(() => undefined);
-            if (now !== proposal.link) {
-                return {
-                    forUser: `${proposal.source.display} is no longer the symbolic link it was, so it was left alone.`,
-                    forModel: `${proposal.source.display} changed since you looked (it is no longer a link to ${proposal.link}); your change was NOT applied.`
-                };
-            }
-        } else if (proposal.source) {
-            let disk: string | undefined;
-            try {
-                disk = await this.diskText(proposal.source);
-            } catch (error) {
-                const reason = error instanceof Error ? error.message : String(error);
-                return { forUser: reason, forModel: `Your change to ${proposal.source.display} was not applied: ${reason}` };
-            }
-            if (disk !== proposal.sourceText) {
-                if (disk !== undefined) this.seen.set(proposal.source.abs, disk);
-                return {
-                    forUser: `${proposal.source.display} changed since the agent read it, so it was not overwritten.`,
-                    forModel: changedMessage(proposal.source.display, disk, "Your change to it was NOT applied: make it again based on the current content")
-                };
-            }
-        }
-        if (proposal.target && proposal.target.abs !== proposal.source?.abs && await this.fs.lstat(proposal.target.abs)) {
-            return {
-                forUser: `${proposal.target.display} exists now, so it was not overwritten.`,
-                forModel: `${proposal.target.display} was created by someone else meanwhile, so your change was NOT applied; read it and decide again.`
-            };
-        }
-        return undefined;
-    }
-
-    private select(ids: readonly number[] | "all"): Proposal[] {
-        if (ids === "all") return [...this.proposals.values()];
-        return ids.map((id) => this.proposals.get(id)).filter((proposal): proposal is Proposal => proposal !== undefined);
-    }
-
     private byTarget(abs: string): Proposal | undefined {
-        for (const proposal of this.proposals.values()) if (proposal.target?.abs === abs) return proposal;
+        for (const proposal of this.files()) if (proposal.target?.abs === abs) return proposal;
         return undefined;
     }
 
     /** A proposal that takes the file away from `abs` (a deletion or a rename elsewhere). */
     private bySource(abs: string): Proposal | undefined {
-        for (const proposal of this.proposals.values()) {
+        for (const proposal of this.files()) {
             if (proposal.source?.abs === abs && proposal.target?.abs !== abs) return proposal;
         }
         return undefined;
@@ -393,67 +325,23 @@ export class EditSession {
     /** An edit back to the original is no change at all. */
     private dropIfNoChange(proposal: Proposal): void {
         if (proposal.source && proposal.target?.abs === proposal.source.abs && proposal.targetText === proposal.sourceText) {
-            this.proposals.delete(proposal.id);
+            this.store.withdrawNow(proposal, "edited back to the original");
         }
     }
 
-    private changed(proposal: Proposal): ProposalSummary {
-        this.fire();
+    private files(): Proposal[] {
+        return this.store.list((proposal) => proposal.type === "file") as Proposal[];
+    }
+
+    private announce(proposal: Proposal): ProposalSummary {
+        this.store.fire();
         return summarize(proposal);
     }
 
-    private fire(): void {
-        this.changeEmitter.fire(this.pending());
-    }
-
-    /** Tools and the review UI change proposals from different places; one change at a time. */
-    private exclusive<T>(work: () => Promise<T>): Promise<T> {
-        const run = this.queue.then(work, work);
-        this.queue = run.catch(() => undefined);
-        return run;
-    }
-}
-
-function kindOf(proposal: Proposal): ProposalKind {
-    if (!proposal.source) return "create";
-    if (!proposal.target) return "delete";
-    return proposal.source.abs === proposal.target.abs ? "modify" : "rename";
-}
-
-function summarize(proposal: Proposal): ProposalSummary {
-    const cached = proposal.cached;
-    if (cached && cached.source === proposal.source && cached.target === proposal.target
-        && cached.sourceText === proposal.sourceText && cached.targetText === proposal.targetText) {
-        return cached.summary;
-    }
-    const summary = computeSummary(proposal);
-    proposal.cached = { source: proposal.source, target: proposal.target, sourceText: proposal.sourceText, targetText: proposal.targetText, summary };
-    return summary;
-}
-
-function computeSummary(proposal: Proposal): ProposalSummary {
-    const kind = kindOf(proposal);
-    const shown = (proposal.target ?? proposal.source)!;
-    const stats = diffStats(proposal.source ? proposal.sourceText ?? "" : "", proposal.target ? proposal.targetText ?? "" : "");
-    return {
-        id: proposal.id,
-        kind,
-        path: shown.display,
-        absPath: shown.abs,
-        ...(kind === "rename" ? { from: proposal.source!.display, fromAbsPath: proposal.source!.abs } : {}),
-        ...stats
-    };
-}
-
-function toChange(proposal: Proposal): FileChange {
-    switch (kindOf(proposal)) {
-        case "create": return { kind: "create", path: proposal.target!.abs, text: proposal.targetText ?? "" };
-        case "delete": return { kind: "delete", path: proposal.source!.abs, before: proposal.sourceText ?? "", ...linkOf(proposal) };
-        case "modify": return { kind: "modify", path: proposal.target!.abs, before: proposal.sourceText ?? "", after: proposal.targetText ?? "" };
-        case "rename": return {
-            kind: "rename", from: proposal.source!.abs, to: proposal.target!.abs, before: proposal.sourceText ?? "", after: proposal.targetText ?? "",
-            ...linkOf(proposal)
-        };
+    private changed(proposal: Proposal): ProposalSummary {
+        this.store.updated(proposal);
+        this.store.fire();
+        return summarize(proposal);
     }
 }
 
@@ -462,21 +350,10 @@ function linkPending(proposal: Proposal, file: ResolvedPath): ToolError {
         + "it can be changed again once the user has accepted or rejected that.");
 }
 
-function linkOf(proposal: Proposal): { link?: string } {
-    return proposal.link !== undefined ? { link: proposal.link } : {};
-}
-
 /** A proposed file larger than the tools would ever read back is refused before anything diffs or holds it. */
 function checkProposedSize(file: ResolvedPath, text: string): void {
     if (text.length > LIMITS.maxTextFileBytes) {
         throw new ToolError(`The proposed content of ${file.display} is ${formatBytes(text.length)} of text, more than the ${formatBytes(LIMITS.maxTextFileBytes)} `
             + "a file changed by the tools may have; nothing was proposed. Make smaller changes, or generate such a file with a command.");
     }
-}
-
-function changedMessage(display: string, current: string | undefined, consequence: string): string {
-    if (current === undefined) return `${display} was deleted since you read it. ${consequence}.`;
-    const shown = capMiddle(current, LIMITS.conflictChars);
-    return `${display} changed since you read it (it was edited outside the agent). ${consequence}. `
-        + `Its current content${shown.truncated ? " (shortened; read_file shows all of it)" : ""}:\n${shown.text}`;
 }

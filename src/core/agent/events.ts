@@ -1,28 +1,16 @@
 /**
  * What an agent session reports as it works, for a UI to render (the chat panel, the transcript document, the CLI).
  * Every event is plain data; `id` ties a tool call's card to its approval, result and diffs. Browser-safe (the chat
- * webview renders these): it imports nothing.
+ * webview renders these): it imports types only.
  */
 
 /** What a tool does, for approvals (see tools/types.ts). */
 export type ToolAccess = "read" | "write" | "command";
 
-export type ProposalKind = "create" | "modify" | "delete" | "rename";
+import type { ProposalSummary } from "../proposals/types";
 
-/** A proposal as the review UI shows it. */
-export interface ProposalSummary {
-    id: number;
-    kind: ProposalKind;
-    /** Shown path: the target's, or the deleted file's. */
-    path: string;
-    /** Absolute path of the same. */
-    absPath: string;
-    /** For a rename: where the file was. */
-    from?: string;
-    fromAbsPath?: string;
-    added: number;
-    removed: number;
-}
+// One model of a proposed change for every producer (../proposals/types.ts); the agent's events carry its summaries.
+export type { ProposalKind, ProposalSummary } from "../proposals/types";
 
 export type AgentStopReason = "answered" | "roundLimit" | "cancelled" | "error";
 

@@ -8,6 +8,7 @@ import type { Logger } from "../log";
 import type { ChatMessage } from "../qwen35/types";
 import type { Engine, SamplingOptions } from "../engine";
 import { ApprovalPolicy, type Approver } from "./approvals";
+import type { ProposalStore } from "../proposals/store";
 import { EditSession, type AcceptOutcome, type ProposalSummary } from "./editSession";
 import type { AgentEvent } from "./events";
 import { runAgentLoop, type AgentLoopResult } from "./loop";
@@ -42,6 +43,8 @@ export interface AgentSessionOptions {
     /** Shown to the model for run_command (e.g. "Linux, bash"). */
     platform?: string;
     log?: Logger;
+    /** The workspace's proposals, shared with the other producers (the editor); the session's own when absent. */
+    proposals?: ProposalStore;
 }
 
 const DEFAULT_ANSWER_TOKENS = 16_384;
@@ -61,14 +64,18 @@ export class AgentSession {
 
     constructor(private readonly options: AgentSessionOptions) {
         this.paths = new WorkspacePaths(options.fs);
-        this.edits = new EditSession(options.fs, this.paths, { canWrite: options.isTrusted, label: "Qwen agent edits" });
+        this.edits = new EditSession(options.fs, this.paths, { canWrite: options.isTrusted, label: "Qwen agent edits", store: options.proposals });
         this.policy = new ApprovalPolicy({
             approve: options.approve,
             isTrusted: options.isTrusted,
             autoApprove: () => options.settings().autoApprove.filter((name) => name !== "run_command"),
             onPending: (request) => this.emit({ type: "approval", id: request.id, state: "pending" })
         });
-        this.disposables.push(this.edits.onDidChange((pending) => this.emit({ type: "proposals", pending })));
+        this.disposables.push(
+            this.edits.onDidChange((pending) => this.emit({ type: "proposals", pending })),
+            // Conflicts found on accept, wherever it was accepted (here or in the editor's review list).
+            this.edits.onDidConflict((message) => this.emit({ type: "notice", text: message, level: "warning" }))
+        );
     }
 
     get busy(): boolean {
@@ -95,6 +102,7 @@ export class AgentSession {
             const trusted = this.options.isTrusted();
             const tools = this.tools();
             this.updateSystemMessage(tools, trusted);
+            this.edits.beginTurn();
             const notes = this.edits.takeNotesForModel();
             const content = notes.length > 0 ? `[Since your last reply: ${notes.join(" ")}]\n\n${task}` : task;
             this.messages.push({ role: "user", content });
@@ -137,10 +145,8 @@ export class AgentSession {
     }
 
     /** Applies proposals; conflicts are reported as notices (and to the model on its next turn). */
-    async accept(ids: readonly number[] | "all"): Promise<AcceptOutcome> {
-        const outcome = await this.edits.accept(ids);
-        for (const conflict of outcome.conflicts) this.emit({ type: "notice", text: conflict.message, level: "warning" });
-        return outcome;
+    accept(ids: readonly number[] | "all"): Promise<AcceptOutcome> {
+        return this.edits.accept(ids);
     }
 
     reject(ids: readonly number[] | "all"): Promise<ProposalSummary[]> {

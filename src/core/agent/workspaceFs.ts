@@ -32,7 +32,13 @@ export type FileChange =
     | { kind: "create"; path: string; text: string }
     | { kind: "modify"; path: string; before: string; after: string }
     | { kind: "delete"; path: string; before: string; link?: string }
-    | { kind: "rename"; from: string; to: string; before: string; after: string; link?: string };
+    | { kind: "rename"; from: string; to: string; before: string; after: string; link?: string }
+    /**
+     * Part of a document replaced (a command's rewrite): `start`..`end` of its current text `before` becomes `text`.
+     * `document` is the host's name for it (the editor: its URI, unsaved and untitled documents included); `path`
+     * is set when it is a file inside the workspace (checked like the others), and names it where there is no host.
+     */
+    | { kind: "replace"; document: string; path?: string; start: number; end: number; before: string; text: string };
 /*
  * `link`: the change is to a symbolic link itself (deleted or moved, never what it points to); it holds what the link
  * held when the change was checked, and the link must still hold it.

@@ -95,6 +95,13 @@ export class NodeWorkspaceFs implements WorkspaceFs {
                     await this.removeEmptyFolders(created);
                 };
             }
+            case "replace": {
+                const file = change.path ?? change.document;
+                await this.verify(file);
+                const text = change.before.slice(0, change.start) + change.text + change.before.slice(change.end);
+                await this.replaceContent(file, text);
+                return () => this.replaceContent(file, change.before);
+            }
             case "modify":
                 await this.verify(change.path);
                 await this.replaceContent(change.path, change.after);

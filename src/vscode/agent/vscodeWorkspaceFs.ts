@@ -64,7 +64,10 @@ export class VscodeWorkspaceFs implements WorkspaceFs {
         };
         // The last check before VS Code writes: no folder on the way was swapped for a link since the changes were checked.
         for (const change of changes) {
-            if (change.kind === "rename") {
+            if (change.kind === "replace") {
+                // A document outside the workspace (or untitled) is the user's own: only workspace files are re-checked.
+                if (change.path !== undefined) await verifyStillCanonical(this, change.path, nodePath.dirname);
+            } else if (change.kind === "rename") {
                 await verifyStillCanonical(this, change.from, nodePath.dirname, change.link);
                 await verifyStillCanonical(this, await nearestExisting(change.to), nodePath.dirname);
             } else {
@@ -83,6 +86,14 @@ export class VscodeWorkspaceFs implements WorkspaceFs {
                 case "delete":
                     edit.deleteFile(vscode.Uri.file(change.path), { recursive: false, ignoreIfNotExists: false }, metadata);
                     break;
+                case "replace": {
+                    // Not saved: the change is in the editor, one undo step, as if typed (the rewrite commands' way).
+                    const uri = vscode.Uri.parse(change.document);
+                    const document = await vscode.workspace.openTextDocument(uri);
+                    if (document.getText() !== change.before) throw new Error(`${uri.fsPath} changed while the change was applied; nothing was written.`);
+                    edit.replace(uri, new vscode.Range(document.positionAt(change.start), document.positionAt(change.end)), change.text, metadata);
+                    break;
+                }
                 case "modify": {
                     const uri = vscode.Uri.file(change.path);
                     const document = await vscode.workspace.openTextDocument(uri);

@@ -187,8 +187,10 @@ describe("editor commands in the extension host", function () {
         await chat.newChat();
     });
 
-    it("Generate Tests proposes a test file through the agent's review on the real engine, writing nothing", async () => {
-        const { editorCommands, agent } = api();
+    it("Generate Tests proposes a test file through the one review on the real engine, writing nothing, with no agent session", async () => {
+        const { editorCommands, review, agent } = api();
+        const sessions: unknown[] = [];
+        const watch = agent.onDidChangeSession((session) => sessions.push(session));
         const folder = vscode.workspace.workspaceFolders![0]!.uri;
         const source = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, "stats.py"));
         await vscode.window.showTextDocument(source);
@@ -201,12 +203,16 @@ describe("editor commands in the extension host", function () {
             outcome = await editorCommands.run("tests", { range: ranges[attempt % ranges.length], thinking: false });
         }
         assert.equal(outcome?.status, "proposed", JSON.stringify(outcome));
-        const pending = agent.session.pending();
+        watch.dispose();
+        assert.deepEqual(sessions, [], "Generate Tests starts no agent session");
+        const pending = review.store.pending();
         const proposal = pending.find((candidate) => candidate.path === "test_stats.py");
         assert.ok(proposal, `no proposal for test_stats.py among ${pending.map((candidate) => candidate.path).join(", ")}`);
         assert.equal(proposal.kind, "create");
-        await agent.reject("all");
-        assert.equal(agent.session.pending().length, 0);
+        assert.deepEqual(review.store.get(proposal.id)?.origin, { kind: "command", command: "Generate Tests" });
+        await review.rejectIds([proposal.id]);
+        assert.equal(review.store.get(proposal.id), undefined);
+        assert.ok(review.store.history.entries({ proposalId: proposal.id, action: "rejected" }).length === 1);
         assert.equal(fs.existsSync(path.join(folder.fsPath, "test_stats.py")), false, "nothing was written");
         await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
     });

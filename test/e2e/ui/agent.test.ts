@@ -185,7 +185,7 @@ describe("the agent (UI)", function () {
         // One file from the review list, in its own diff editor, rejected with the editor's title button.
         await workbench.runCommand("Qwen Local: Review Agent Changes…");
         await workbench.pickQuickInput(/src\/cart\.ts/);
-        const reject = workbench.page.locator(".editor-actions [aria-label^='Reject This Agent Change']").first();
+        const reject = workbench.page.locator(".editor-actions [aria-label^='Reject Proposed Change']").first();
         await reject.waitFor({ timeout: 30_000 });
         await workbench.screenshot(`${title} 2 file diff`);
         await reject.click();

@@ -118,6 +118,11 @@ describe("the agent (UI)", function () {
 
     const session = useWorkbench(options);
 
+    // Each test starts from the workspace as it was, whatever an earlier test left behind.
+    beforeEach(() => {
+        for (const file of FILES) if (read(file) !== originals[file]) fs.writeFileSync(path.join(workspace, file), originals[file]!);
+    });
+
     after(() => {
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -156,9 +161,10 @@ describe("the agent (UI)", function () {
         await workbench.screenshot(`${title} 3 accepted`);
 
         // One undo, in any of the files, restores all three.
-        await workbench.page.keyboard.press("Control+P");
-        await workbench.fillQuickInput("cart.ts");
-        // The undo must go to the file: wait for its own editor (not whichever editor was open before Quick Open switched).
+        // Opened from the Explorer, which lists only real files (Quick Open's history also offers the review's
+        // virtual documents, and its file search lags on a busy machine).
+        await openInExplorer(workbench, ["src", "cart.ts"]);
+        // The undo must go to the file: wait for its own editor (not whichever editor was open before).
         const cartEditor = workbench.page.locator(".monaco-editor[data-uri$='src/cart.ts'] .view-lines").first();
         await cartEditor.waitFor({ timeout: 30_000 });
         await cartEditor.click();
@@ -198,6 +204,19 @@ describe("the agent (UI)", function () {
         await workbench.screenshot(`${title} 3 rejected`);
     });
 });
+
+/** Opens a workspace file by clicking through the Explorer's tree (folders expanded as needed). */
+async function openInExplorer(workbench: Workbench, segments: string[]): Promise<void> {
+    await workbench.runCommand("File: Focus on Files Explorer");
+    const tree = workbench.page.locator(".explorer-folders-view");
+    for (const [index, name] of segments.entries()) {
+        const row = tree.locator(".monaco-list-row", { has: workbench.page.locator(".label-name", { hasText: new RegExp(`^${name.replace(/\./g, "\\.")}$`) }) }).first();
+        await row.waitFor({ timeout: 30_000 });
+        const folder = index < segments.length - 1;
+        if (!folder || await row.getAttribute("aria-expanded") !== "true") await row.click();
+        if (folder) await tree.locator(".monaco-list-row[aria-expanded='true']", { has: workbench.page.locator(".label-name", { hasText: name }) }).first().waitFor({ timeout: 10_000 });
+    }
+}
 
 describe("the agent in Restricted Mode (UI)", function () {
     this.timeout(240_000);

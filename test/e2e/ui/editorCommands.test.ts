@@ -93,14 +93,14 @@ const responses: ScriptedResponse[] = [
     {
         // Simplify, slow: cancelled while it writes.
         match: `Simplify and refactor this code[\\s\\S]*${THINKING_OFF}`,
-        tokenDelayMs: 250,
+        tokenDelayMs: 600,
         text: "```typescript\n    total(): number {\n        let sum = 0;\n        for (const item of this.items) sum += item.price;\n" +
             "        return sum;\n    }\n```"
     },
     {
         // Simplify again, slow: its diff is closed while it writes.
         match: `Simplify and refactor this code[\\s\\S]*${THINKING_OFF}`,
-        tokenDelayMs: 250,
+        tokenDelayMs: 600,
         text: "```typescript\n    total(): number {\n        let sum = 0;\n        for (const item of this.items) sum += item.price;\n" +
             "        return sum;\n    }\n```"
     },
@@ -131,10 +131,12 @@ async function goTo(workbench: Workbench, line: number, column = 1): Promise<voi
     await workbench.fillQuickInput(`:${line}:${column}`);
 }
 
-/** Saves the active editor once Accept has shown the changed file there, unsaved. */
-async function save(workbench: Workbench): Promise<void> {
-    await workbench.page.locator(".editor-group-container.active .tabs-container .tab.active.dirty").first().waitFor({ timeout: 20_000 });
-    await workbench.page.keyboard.press("Control+S");
+/** Reads a file after saving all editors — again on each look, so it waits for the accepted edit, whenever it lands. */
+function savedText(workbench: Workbench, read: () => string): () => Promise<string> {
+    return async () => {
+        await workbench.runCommand("File: Save All Files");
+        return read();
+    };
 }
 
 async function diffTab(workbench: Workbench, title: string): Promise<void> {
@@ -198,17 +200,15 @@ describe("editor commands (UI)", function () {
         assert.equal(read("src/cart.ts"), CART, "nothing changes before accepting");
 
         await workbench.clickNotificationButton(/Add Documentation: accept the change/, "Accept");
-        await save(workbench);
         const documented = CART.replace("    total(): number {",
             "    /**\n     * The sum of the prices of the items in the cart.\n     */\n    total(): number {");
-        await waitFor("src/cart.ts after Accept", () => read("src/cart.ts"), (text) => text === documented, 30_000);
+        await waitFor("src/cart.ts after Accept", savedText(workbench, () => read("src/cart.ts")), (text) => text === documented, 30_000);
         await workbench.screenshot(`${title} 2 accepted`);
 
-        await workbench.page.locator(".editor-group-container.active .tabs-container .tab.active", { hasText: "cart.ts" }).first().waitFor({ timeout: 20_000 });
-        await workbench.page.locator(".editor-group-container.active .editor-instance .monaco-editor .view-lines").first().click();
+        // The undo goes to the file's own editor (Accept shows it).
+        await workbench.page.locator(".monaco-editor[data-uri$='src/cart.ts'] .view-lines").first().click({ timeout: 20_000 });
         await workbench.page.keyboard.press("Control+Z");
-        await save(workbench);
-        await waitFor("src/cart.ts after one undo", () => read("src/cart.ts"), (text) => text === CART, 30_000);
+        await waitFor("src/cart.ts after one undo", savedText(workbench, () => read("src/cart.ts")), (text) => text === CART, 30_000);
         await workbench.screenshot(`${title} 3 undone`);
     });
 
@@ -235,8 +235,7 @@ describe("editor commands (UI)", function () {
         await workbench.screenshot(`${title} 3 diff`);
 
         await workbench.clickNotificationButton(/Fix Problems: accept the change/, "Accept");
-        await save(workbench);
-        await waitFor("src/discount.ts after Accept", () => read("src/discount.ts"), (text) => text === DISCOUNT.replace("return reslt;", "return result;"), 30_000);
+        await waitFor("src/discount.ts after Accept", savedText(workbench, () => read("src/discount.ts")), (text) => text === DISCOUNT.replace("return reslt;", "return result;"), 30_000);
         assert.ok(!read("src/discount.ts").includes("smallest correct fix"), "the thinking is not in the code");
         await workbench.page.locator(".monaco-editor .squiggly-error").first().waitFor({ state: "detached", timeout: 60_000 }).catch(() => undefined);
         await workbench.screenshot(`${title} 4 fixed`);
@@ -257,9 +256,8 @@ describe("editor commands (UI)", function () {
         await workbench.screenshot(`${title} 1 diff`);
 
         await workbench.clickNotificationButton(/Add Documentation: accept the change/, "Accept");
-        await save(workbench);
         const documented = CART.replace("    add(name: string, price: number): void {", "    /** Adds an item to the cart. */\n    add(name: string, price: number): void {");
-        await waitFor("src/cart.ts after Accept", () => read("src/cart.ts"), (text) => text === documented, 30_000);
+        await waitFor("src/cart.ts after Accept", savedText(workbench, () => read("src/cart.ts")), (text) => text === documented, 30_000);
         assert.ok(!read("src/cart.ts").includes("pushes one item"), "the thinking is not in the code");
 
         // The thinking is in the "Qwen Local: Thinking" output.

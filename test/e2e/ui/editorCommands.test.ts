@@ -131,11 +131,18 @@ async function goTo(workbench: Workbench, line: number, column = 1): Promise<voi
     await workbench.fillQuickInput(`:${line}:${column}`);
 }
 
-/** Reads a file after saving all editors — again on each look, so it waits for the accepted edit, whenever it lands. */
-function savedText(workbench: Workbench, read: () => string): () => Promise<string> {
+/**
+ * Reads a file after saving it from its own editor — again on each look, so it waits for the accepted edit to land,
+ * whenever it does (Ctrl+S before the edit is applied saves nothing; the next look saves again).
+ */
+function savedText(workbench: Workbench, file: string, read: (file: string) => string): () => Promise<string> {
     return async () => {
-        await workbench.runCommand("File: Save All Files");
-        return read();
+        const editor = workbench.page.locator(`.monaco-editor[data-uri$='${file}'] .view-lines`).first();
+        if (await editor.count() > 0) {
+            await editor.click();
+            await workbench.page.keyboard.press("Control+S");
+        }
+        return read(file);
     };
 }
 
@@ -170,6 +177,13 @@ describe("editor commands (UI)", function () {
 
     const session = useWorkbench(options);
 
+    // Each test starts from the files as they were, whatever an earlier test left behind.
+    beforeEach(() => {
+        for (const [file, text] of [["src/cart.ts", CART], ["src/discount.ts", DISCOUNT]] as const) {
+            if (read(file) !== text) fs.writeFileSync(path.join(workspace, file), text);
+        }
+    });
+
     /** Runs the (slow, scripted) Simplify on total() and waits for its streaming diff; returns the file as it was. */
     async function startSlowSimplify(): Promise<string> {
         const workbench = session.workbench;
@@ -202,13 +216,13 @@ describe("editor commands (UI)", function () {
         await workbench.clickNotificationButton(/Add Documentation: accept the change/, "Accept");
         const documented = CART.replace("    total(): number {",
             "    /**\n     * The sum of the prices of the items in the cart.\n     */\n    total(): number {");
-        await waitFor("src/cart.ts after Accept", savedText(workbench, () => read("src/cart.ts")), (text) => text === documented, 30_000);
+        await waitFor("src/cart.ts after Accept", savedText(workbench, "src/cart.ts", read), (text) => text === documented, 30_000);
         await workbench.screenshot(`${title} 2 accepted`);
 
         // The undo goes to the file's own editor (Accept shows it).
         await workbench.page.locator(".monaco-editor[data-uri$='src/cart.ts'] .view-lines").first().click({ timeout: 20_000 });
         await workbench.page.keyboard.press("Control+Z");
-        await waitFor("src/cart.ts after one undo", savedText(workbench, () => read("src/cart.ts")), (text) => text === CART, 30_000);
+        await waitFor("src/cart.ts after one undo", savedText(workbench, "src/cart.ts", read), (text) => text === CART, 30_000);
         await workbench.screenshot(`${title} 3 undone`);
     });
 
@@ -235,7 +249,7 @@ describe("editor commands (UI)", function () {
         await workbench.screenshot(`${title} 3 diff`);
 
         await workbench.clickNotificationButton(/Fix Problems: accept the change/, "Accept");
-        await waitFor("src/discount.ts after Accept", savedText(workbench, () => read("src/discount.ts")), (text) => text === DISCOUNT.replace("return reslt;", "return result;"), 30_000);
+        await waitFor("src/discount.ts after Accept", savedText(workbench, "src/discount.ts", read), (text) => text === DISCOUNT.replace("return reslt;", "return result;"), 30_000);
         assert.ok(!read("src/discount.ts").includes("smallest correct fix"), "the thinking is not in the code");
         await workbench.page.locator(".monaco-editor .squiggly-error").first().waitFor({ state: "detached", timeout: 60_000 }).catch(() => undefined);
         await workbench.screenshot(`${title} 4 fixed`);
@@ -257,7 +271,7 @@ describe("editor commands (UI)", function () {
 
         await workbench.clickNotificationButton(/Add Documentation: accept the change/, "Accept");
         const documented = CART.replace("    add(name: string, price: number): void {", "    /** Adds an item to the cart. */\n    add(name: string, price: number): void {");
-        await waitFor("src/cart.ts after Accept", savedText(workbench, () => read("src/cart.ts")), (text) => text === documented, 30_000);
+        await waitFor("src/cart.ts after Accept", savedText(workbench, "src/cart.ts", read), (text) => text === documented, 30_000);
         assert.ok(!read("src/cart.ts").includes("pushes one item"), "the thinking is not in the code");
 
         // The thinking is in the "Qwen Local: Thinking" output.

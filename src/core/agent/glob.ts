@@ -9,7 +9,7 @@
  * negates the glob. Dots are not special: `*` matches `.eslintrc` too. A pattern ending in `/` means the files under
  * that folder.
  */
-import { RE2JS } from "re2js";
+import { re2, type RE2JS } from "./re2";
 import { ToolError } from "./errors";
 
 /** Longer globs are refused: nobody types them, and their programs grow with them. */
@@ -30,7 +30,7 @@ export function compileGlob(glob: string): PathTest {
     const basename = !pattern.includes("/");
     let compiled: RE2JS;
     try {
-        compiled = RE2JS.compile(`^(?:${translate(pattern, true)})$`, RE2JS.DOTALL);
+        compiled = re2().compile(`^(?:${translate(pattern, true)})$`, re2().DOTALL);
     } catch (error) {
         throw new ToolError(`The glob "${glob}" is not valid: ${error instanceof Error ? error.message.replace(/^error parsing regexp: /, "") : String(error)}`);
     }

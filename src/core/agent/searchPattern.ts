@@ -5,7 +5,7 @@
  * megabyte of minified code. RE2 has no backreferences and no lookahead; those are refused with an error that says
  * so (captureless lookbehind is supported). Literal text keeps JavaScript's fast literal search.
  */
-import { RE2JS } from "re2js";
+import { re2, type RE2JS } from "./re2";
 import { ToolError } from "./errors";
 
 /** RE2 instructions a pattern may compile to: beyond it, a megabyte line could take seconds. */
@@ -36,7 +36,7 @@ export function compileSearchPattern(query: string, options: { isRegex: boolean;
     }
     let compiled: RE2JS;
     try {
-        compiled = RE2JS.compile(RE2JS.translateRegExp(query), RE2JS.LOOKBEHINDS | (options.caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE));
+        compiled = re2().compile(re2().translateRegExp(query), re2().LOOKBEHINDS | (options.caseSensitive ? 0 : re2().CASE_INSENSITIVE));
     } catch (error) {
         const message = error instanceof Error ? error.message.replace(/^error parsing regexp: /, "") : String(error);
         const hint = /repeat count/.test(message) ? " (repetition counts go up to 1000)"

@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
-import path from "node:path";
-import { ESLint } from "eslint";
-
-const root = path.resolve(__dirname, "../..");
+import { lintErrors } from "../support/lint";
 
 /** The lint rule that keeps the chat webview's browser code away from the editor API, Node and the engine. */
 describe("webview layering lint rule", function () {
     this.timeout(60_000);
-    const eslint = new ESLint({ cwd: root });
 
-    async function errors(code: string, file = "src/webview/chat/probe.ts"): Promise<string[]> {
-        const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-        return result!.messages.filter((message) => message.severity === 2).map((message) => message.ruleId ?? message.message);
-    }
+    const lint = lintErrors();
+    const errors = (code: string, file = "src/webview/chat/probe.ts") => lint(code, file);
 
     it("rejects vscode, Node built-ins, node-llama-cpp and the adapters", async () => {
         for (const source of ["vscode", "node:fs", "node-llama-cpp", "../../engine/client", "../../vscode/chatView"]) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { ESLint } from "eslint";
+import { lintErrors } from "../support/lint";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -9,10 +10,8 @@ describe("core layering lint rule", function () {
     this.timeout(60_000);
     const eslint = new ESLint({ cwd: root });
 
-    async function errors(code: string, file = "src/core/chat/probe.ts"): Promise<string[]> {
-        const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-        return result!.messages.filter((message) => message.severity === 2).map((message) => message.ruleId ?? message.message);
-    }
+    const lint = lintErrors();
+    const errors = (code: string, file = "src/core/chat/probe.ts") => lint(code, file);
 
     it("rejects src/engine from src/core, a type-only import included", async () => {
         const imports = [

@@ -26,10 +26,13 @@ describe("Qwen Local in the workbench (UI)", function () {
         const showLog = commands.find((command) => command.command === "qwenLocal.showLog");
         assert.ok(showLog, "package.json contributes no qwenLocal.showLog command");
         const workbench = session.workbench;
+        // The extension is active once its status bar item shows (it activates on startup finished; on a busy
+        // machine the remote extension host can take a while to get there).
+        await workbench.statusBarText("qwenLocal.status", 90_000);
         await workbench.runCommand(paletteTitle(showLog));
         // The Output view opens in the panel with our channel selected.
         const panel = workbench.page.locator(".part.panel");
-        await panel.waitFor({ state: "visible", timeout: 20_000 });
+        await panel.waitFor({ state: "visible", timeout: 60_000 });
         const channel = panel.locator("select.monaco-select-box");
         await assert.doesNotReject(async () => {
             const deadline = Date.now() + 20_000;

@@ -142,7 +142,7 @@ export const agentCommand: CliCommand = {
             isTrusted: () => true,
             platform: `${process.platform}, ${process.platform === "win32" ? "cmd.exe" : "/bin/sh"}`
         });
-        const print = json ? jsonPrinter(io) : textPrinter(io);
+        const print = json ? jsonPrinter(io) : textPrinter(io, verbose);
         session.onEvent(print);
         const onSigint = () => session.stop();
         process.once("SIGINT", onSigint);
@@ -196,7 +196,7 @@ function jsonPrinter(io: CliIo): (event: AgentEvent) => void {
  * A readable stream of the session: reasoning and answer as they come, then each call with its approval and result
  * (a call's line is printed when it runs, so it sits next to its result).
  */
-function textPrinter(io: CliIo): (event: AgentEvent) => void {
+function textPrinter(io: CliIo, verbose: boolean): (event: AgentEvent) => void {
     let channel: "thinking" | "text" | undefined;
     const calls = new Map<string, string>();
     const newline = () => {
@@ -243,6 +243,21 @@ function textPrinter(io: CliIo): (event: AgentEvent) => void {
             case "notice":
                 newline();
                 io.stderr.write(`[${event.level}] ${event.text}\n`);
+                break;
+            case "compacting":
+                newline();
+                io.stdout.write("── compacting the conversation to fit the context ──\n");
+                break;
+            case "compacted":
+                io.stdout.write(`── compacted: ${event.summarized} earlier messages → ${event.byModel ? "the model's summary" : "a digest of the calls"}; `
+                    + `prompt ${event.tokensBefore} → ${event.tokensAfter} tokens ──\n`);
+                break;
+            case "usage":
+                if (verbose) {
+                    io.stderr.write(`[usage] round ${event.round}: prompt ${event.promptTokens} tokens, ${event.evaluatedTokens} evaluated, `
+                        + `${event.generatedTokens} generated${event.compactionEvaluatedTokens + event.compactionGeneratedTokens > 0
+                            ? `; compaction ${event.compactionEvaluatedTokens} evaluated, ${event.compactionGeneratedTokens} generated` : ""}\n`);
+                }
                 break;
             case "done":
                 newline();

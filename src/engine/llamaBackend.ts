@@ -5,9 +5,9 @@
 import fs from "node:fs";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
 import { StopStringMatcher } from "../core/stopStrings";
-import { planTokenization } from "../core/tokenization";
 import { BackendError, type EngineBackend } from "./backend";
 import { inspectGgufFile } from "./ggufFile";
+import { effectiveContextSize, fitToContext, tokenizePrompt } from "./promptTokens";
 import type {
     GenerateChunk, GenerateParams, GenerateResult, LoadParams, LoadProgress, LogLevel, ModelInfo, PromptInput,
     SequenceName, SequenceState, StopReason
@@ -89,7 +89,7 @@ export class LlamaBackend implements EngineBackend {
         }
 
         try {
-            const contextSize = Math.max(256, Math.min(params.contextSize, model.trainContextSize));
+            const contextSize = effectiveContextSize(params.contextSize, model.trainContextSize);
             const context = await model.createContext({ contextSize, sequences: 2, threads: params.threads || undefined });
             const checkpointMemory = (params.checkpointMaxMemoryMB ?? 1024) * 1024 * 1024;
             const sequences: Record<SequenceName, LlamaContextSequence> = {
@@ -133,7 +133,7 @@ export class LlamaBackend implements EngineBackend {
     }
 
     async tokenize(prompt: PromptInput): Promise<number[]> {
-        return this.tokenizeWith(this.requireLoaded().model, prompt).tokens;
+        return tokenizePrompt(this.requireLoaded().model, prompt).tokens;
     }
 
     async detokenize(tokens: number[]): Promise<string> {
@@ -166,16 +166,10 @@ export class LlamaBackend implements EngineBackend {
         const { model } = loaded;
         const seq = loaded.sequences[params.sequence];
         // Checked first, piece by piece: a prompt far larger than the context stops being tokenized once it is too large.
-        const tokenized = this.tokenizeWith(model, params.prompt, seq.contextSize);
+        const tokenized = tokenizePrompt(model, params.prompt, seq.contextSize);
         const tokenizeMs = performance.now() - started;
         const tokens = tokenized.tokens as Token[];
-        if (tokens.length === 0) throw new BackendError("badRequest", "The prompt is empty.");
-        if (tokens.length >= seq.contextSize) {
-            throw new BackendError("badRequest",
-                `The prompt has ${tokenized.partial ? "at least " : ""}${tokens.length} tokens but the context holds ${seq.contextSize}: `
-                + "shorten it or raise qwenLocal.contextSize.");
-        }
-        const maxTokens = Math.max(0, Math.min(params.maxTokens, seq.contextSize - tokens.length));
+        const maxTokens = fitToContext(tokenized, seq.contextSize, params.maxTokens);
         const meterStart = seq.tokenMeter.usedInputTokens;
         const measured: { evaluatedPrompt?: number } = {};
 
@@ -297,36 +291,6 @@ export class LlamaBackend implements EngineBackend {
     }
 
     /** The prompt's tokens, and the token positions where the prompt asks for checkpoints (and which are transient). */
-    private tokenizeWith(
-        model: LlamaModel, prompt: PromptInput, limit?: number
-    ): { tokens: number[]; checkpoints: number[]; transient: Set<number>; partial?: boolean } {
-        switch (prompt.kind) {
-            case "tokens":
-                return { tokens: prompt.tokens, checkpoints: [], transient: new Set() };
-            case "text":
-                return { tokens: model.tokenize(prompt.text, prompt.special ?? false), checkpoints: [], transient: new Set() };
-            case "segments": {
-                const tokens: number[] = [];
-                const checkpoints: number[] = [];
-                const stable = new Set<number>();
-                const transient = new Set<number>();
-                for (const piece of planTokenization(prompt.segments)) {
-                    if (piece.kind === "checkpoint") {
-                        if (checkpoints[checkpoints.length - 1] !== tokens.length) checkpoints.push(tokens.length);
-                        (piece.transient ? transient : stable).add(tokens.length);
-                    } else {
-                        // A loop, not push(...): a piece can be hundreds of thousands of tokens (a spread overflows the stack).
-                        for (const token of model.tokenize(piece.text, piece.kind === "special")) tokens.push(token);
-                        if (limit !== undefined && tokens.length > limit) return { tokens, checkpoints, transient, partial: true };
-                    }
-                }
-                // A position that is also asked for as a stable checkpoint is stable.
-                for (const position of stable) transient.delete(position);
-                return { tokens, checkpoints, transient };
-            }
-        }
-    }
-
     private async getLlama(gpu: LoadParams["gpu"]): Promise<Llama> {
         if (this.llama && this.llamaGpuSetting === gpu) return this.llama;
         if (this.llama) await this.llama.dispose();

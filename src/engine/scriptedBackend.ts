@@ -16,11 +16,16 @@
  *   ]
  * }
  * Responses are consumed in order: the first unconsumed one whose `match` fits the prompt answers it.
+ *
+ * The prompt is counted as the real engine counts it, with the model file's own tokenizer (node-llama-cpp loads
+ * its vocabulary only), and the context is enforced the same way: a prompt that does not fit is refused with the
+ * real engine's error, and the answer stops where the context ends. A response's streamed pieces count as tokens.
  */
 import fs from "node:fs";
 import { StopStringMatcher } from "../core/stopStrings";
 import { BackendError, type EngineBackend } from "./backend";
 import { inspectGgufFile } from "./ggufFile";
+import { effectiveContextSize, fitToContext, tokenizePrompt, type Tokenizer } from "./promptTokens";
 import type {
     GenerateChunk, GenerateParams, GenerateResult, LoadParams, LoadProgress, ModelInfo, PromptInput,
     SequenceName, SequenceState, StopReason
@@ -61,12 +66,23 @@ export function splitIntoPieces(text: string): string[] {
     return text.match(/\s*[^\s]{1,4}|\s+/gu) ?? [];
 }
 
-function promptText(prompt: PromptInput): string {
+type NodeLlamaCpp = typeof import("node-llama-cpp", { with: { "resolution-mode": "import" } });
+type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
+type VocabularyModel = Tokenizer & { detokenize(tokens: readonly never[], specialTokens?: boolean): string; dispose(): Promise<void> };
+
+function promptText(prompt: PromptInput, tokenizer: VocabularyModel): string {
     switch (prompt.kind) {
         case "text": return prompt.text;
         case "segments": return prompt.segments.map((segment) => segment.text).join("");
-        case "tokens": return String.fromCodePoint(...prompt.tokens);
+        case "tokens": return tokenizer.detokenize(prompt.tokens as never[], true);
     }
+}
+
+function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+    const length = Math.min(a.length, b.length);
+    let index = 0;
+    while (index < length && a[index] === b[index]) index++;
+    return index;
 }
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
@@ -85,7 +101,10 @@ export class ScriptedBackend implements EngineBackend {
     private info?: ModelInfo;
     private loadedWith?: LoadParams;
     private readonly consumed = new Set<number>();
-    private readonly sequenceTokens: Record<SequenceName, number> = { completion: 0, chat: 0 };
+    /** What each sequence "holds": the last prompt and the pieces generated after it. */
+    private readonly sequenceTokens: Record<SequenceName, number[]> = { completion: [], chat: [] };
+    private llama?: Llama;
+    private vocabulary?: { modelPath: string; model: VocabularyModel };
 
     constructor(private readonly scriptPath: string, private readonly crash: () => never) {}
 
@@ -103,6 +122,7 @@ export class ScriptedBackend implements EngineBackend {
         const started = Date.now();
         const inspection = await inspectGgufFile(params.modelPath, { allowOtherArchitectures: params.allowOtherArchitectures });
         if (!inspection.ok) throw new BackendError("modelInvalid", inspection.problems.map((problem) => problem.message).join(" "));
+        const vocabulary = await this.loadVocabulary(params.modelPath);
         const script = this.readScript();
         const steps = 5;
         for (let step = 1; step <= steps; step++) {
@@ -115,7 +135,7 @@ export class ScriptedBackend implements EngineBackend {
             architecture: inspection.architecture ?? "unknown",
             name: inspection.name,
             trainContextSize: inspection.metadata?.contextLength ?? params.contextSize,
-            contextSize: params.contextSize,
+            contextSize: effectiveContextSize(params.contextSize, inspection.metadata?.contextLength),
             gpu: false,
             gpuLayers: 0,
             totalLayers: inspection.metadata?.blockCount ?? 0,
@@ -127,20 +147,48 @@ export class ScriptedBackend implements EngineBackend {
             warnings: [...inspection.warnings, "Scripted engine: answers come from a test script, not the model."]
         };
         this.loadedWith = params;
+        this.vocabulary = vocabulary;
+        this.sequenceTokens.chat = [];
+        this.sequenceTokens.completion = [];
         return this.info;
+    }
+
+    /** The model file's tokenizer: node-llama-cpp with the vocabulary only (no weights, no context). */
+    private async loadVocabulary(modelPath: string): Promise<{ modelPath: string; model: VocabularyModel }> {
+        if (this.vocabulary?.modelPath === modelPath) return this.vocabulary;
+        await this.vocabulary?.model.dispose();
+        this.vocabulary = undefined;
+        try {
+            const lib: NodeLlamaCpp = await import("node-llama-cpp");
+            this.llama ??= await lib.getLlama({ gpu: false, build: "never", progressLogs: false, logLevel: lib.LlamaLogLevel.error });
+            const model = await this.llama.loadModel({ modelPath, vocabOnly: true });
+            return { modelPath, model };
+        } catch (error) {
+            throw new BackendError("loadFailed", `Could not read the tokenizer of ${modelPath}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+    }
+
+    private requireVocabulary(): VocabularyModel {
+        if (!this.info || !this.vocabulary) throw new BackendError("noModel", "No model is loaded.");
+        return this.vocabulary.model;
     }
 
     async unload(): Promise<boolean> {
         const was = this.info !== undefined;
         this.info = undefined;
         this.loadedWith = undefined;
+        await this.vocabulary?.model.dispose();
+        this.vocabulary = undefined;
         return was;
     }
 
     async generate(params: GenerateParams, onChunk: (chunk: GenerateChunk) => void, signal: AbortSignal): Promise<GenerateResult> {
-        if (!this.info) throw new BackendError("noModel", "No model is loaded.");
+        const tokenizer = this.requireVocabulary();
+        const contextSize = this.info!.contextSize;
         const started = performance.now();
-        const text = promptText(params.prompt);
+        const tokenized = tokenizePrompt(tokenizer, params.prompt, contextSize);
+        const maxTokens = fitToContext(tokenized, contextSize, params.maxTokens);
+        const text = promptText(params.prompt, tokenizer);
         const script = this.readScript();
         const index = script.responses.findIndex((response, i) =>
             !this.consumed.has(i) && (response.match === undefined || new RegExp(response.match, "u").test(text)));
@@ -148,9 +196,10 @@ export class ScriptedBackend implements EngineBackend {
         const response = script.responses[index]!;
         if (!response.repeat) this.consumed.add(index);
 
-        const promptTokens = text.length;
-        const previous = this.sequenceTokens[params.sequence];
-        this.sequenceTokens[params.sequence] = promptTokens;
+        const promptTokens = tokenized.tokens.length;
+        // A cache that keeps the common prefix, as the real engine's does (at least one token is evaluated).
+        const reused = Math.min(commonPrefixLength(this.sequenceTokens[params.sequence], tokenized.tokens), promptTokens - 1);
+        this.sequenceTokens[params.sequence] = [...tokenized.tokens];
         const matcher = new StopStringMatcher(params.stop ?? []);
         const delay = response.tokenDelayMs ?? script.tokenDelayMs ?? 5;
         let generated = 0;
@@ -164,7 +213,7 @@ export class ScriptedBackend implements EngineBackend {
                 await new Promise((resolve) => setTimeout(resolve, 100));
                 this.crash();
             }
-            if (generated >= params.maxTokens) { stopReason = "maxTokens"; break; }
+            if (generated >= maxTokens) { stopReason = "maxTokens"; break; }
             await sleep(delay, signal);
             if (signal.aborted) { stopReason = "cancelled"; break; }
             firstTokenAt ??= performance.now();
@@ -178,6 +227,8 @@ export class ScriptedBackend implements EngineBackend {
             const rest = matcher.flush();
             if (rest.length > 0) onChunk({ text: rest });
         }
+        // The sequence now holds what was generated after the prompt, as the real one does.
+        for (const token of tokenizer.tokenize(matcher.fullText, false)) this.sequenceTokens[params.sequence].push(token);
         const now = performance.now();
         const decodeMs = firstTokenAt !== undefined ? now - firstTokenAt : 0;
         return {
@@ -186,7 +237,7 @@ export class ScriptedBackend implements EngineBackend {
             stopString,
             timings: {
                 promptTokens,
-                evaluatedTokens: text.length - Math.min(previous, text.length),
+                evaluatedTokens: promptTokens - reused,
                 generatedTokens: generated,
                 timeToFirstTokenMs: (firstTokenAt ?? now) - started,
                 totalMs: now - started,
@@ -196,18 +247,18 @@ export class ScriptedBackend implements EngineBackend {
     }
 
     async tokenize(prompt: PromptInput): Promise<number[]> {
-        return [...promptText(prompt)].map((char) => char.codePointAt(0)!);
+        return tokenizePrompt(this.requireVocabulary(), prompt).tokens;
     }
 
     async detokenize(tokens: number[]): Promise<string> {
-        return String.fromCodePoint(...tokens);
+        return this.requireVocabulary().detokenize(tokens as never[], true);
     }
 
     async sequenceState(sequence: SequenceName): Promise<SequenceState> {
-        return { tokenCount: this.sequenceTokens[sequence], checkpointCount: 0, checkpointsMemoryBytes: 0 };
+        return { tokenCount: this.sequenceTokens[sequence].length, checkpointCount: 0, checkpointsMemoryBytes: 0 };
     }
 
     async resetSequence(sequence: SequenceName): Promise<void> {
-        this.sequenceTokens[sequence] = 0;
+        this.sequenceTokens[sequence] = [];
     }
 }

@@ -5,6 +5,7 @@ import { createHash } from "crypto";
 import { promises as fs, readFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { trainMerges } from "./bpe";
 import { seededRandom } from "./random";
 
 export interface TinyModelOptions {
@@ -21,6 +22,11 @@ export interface TinyModelOptions {
     setUint32?: Readonly<Record<string, number>>;
     /** The last vocabulary entry repeats the first one's text (llama.cpp asserts on that while reading the vocabulary). */
     duplicateToken?: boolean;
+    /**
+     * Merges learnt from a corpus (support/bpe.ts), after the added tokens (every special token keeps its id): a
+     * tokenizer that packs text a few characters per token, as a real one does, for tests of the context window.
+     */
+    trainedMerges?: { corpus: string; count: number };
 }
 
 export type BrokenModelKind = "badMagic" | "truncated" | "garbage" | "wrongArchitecture" | "empty" | "badVersion";
@@ -109,7 +115,7 @@ export interface TinyVocabulary {
     readonly idOf: ReadonlyMap<string, number>;
 }
 
-export function buildTinyVocabulary(options: Pick<TinyModelOptions, "withoutFimTokens"> = {}): TinyVocabulary {
+export function buildTinyVocabulary(options: Pick<TinyModelOptions, "withoutFimTokens" | "trainedMerges"> = {}): TinyVocabulary {
     const tokens: string[] = [...byteToUnicode()];
     const tokenTypes: number[] = tokens.map(() => TOKEN_TYPE_NORMAL);
     const idOf = new Map<string, number>(tokens.map((token, id) => [token, id]));
@@ -132,7 +138,18 @@ export function buildTinyVocabulary(options: Pick<TinyModelOptions, "withoutFimT
         }
         add(token.text, token.control ? TOKEN_TYPE_CONTROL : TOKEN_TYPE_USER_DEFINED);
     }
-    return { tokens, tokenTypes, merges: MERGES.map(([left, right]) => `${left} ${right}`), idOf };
+    const merges = MERGES.map(([left, right]) => `${left} ${right}`);
+    if (options.trainedMerges) {
+        const known = new Set(merges);
+        for (const [left, right] of trainMerges(options.trainedMerges.corpus, options.trainedMerges.count, byteToUnicode())) {
+            const merge = `${left} ${right}`;
+            if (known.has(merge) || !idOf.has(left) || !idOf.has(right)) continue;
+            known.add(merge);
+            merges.push(merge);
+            add(left + right, TOKEN_TYPE_NORMAL);
+        }
+    }
+    return { tokens, tokenTypes, merges, idOf };
 }
 
 /** Id of a token (special or byte-level text like "Ġthe") in the tiny model's vocabulary. */
@@ -472,7 +489,10 @@ function optionsHash(options: TinyModelOptions): string {
         // Only when given, so that the names of the files cached before these options existed stay the same.
         ...(options.omitKeys !== undefined ? { omitKeys: options.omitKeys } : {}),
         ...(options.setUint32 !== undefined ? { setUint32: options.setUint32 } : {}),
-        ...(options.duplicateToken ? { duplicateToken: true } : {})
+        ...(options.duplicateToken ? { duplicateToken: true } : {}),
+        ...(options.trainedMerges !== undefined ? {
+            trainedMerges: { count: options.trainedMerges.count, corpus: createHash("sha256").update(options.trainedMerges.corpus).digest("hex") }
+        } : {})
     };
     return createHash("sha256").update(JSON.stringify(normalized)).digest("hex").slice(0, 16);
 }

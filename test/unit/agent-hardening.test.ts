@@ -347,7 +347,7 @@ describe("agent hardening", () => {
             assert.equal(result.reason, "answered");
             const response = prompt.slice(prompt.lastIndexOf("<tool_response>"));
             assert.ok(response.length < LIMITS.toolResultChars + 200, `${response.length} characters`);
-            assert.match(response, /too long to show whole/);
+            assert.match(response, /\[Cut here: the result has \d+ characters \(\d+ lines\) and only the first \d+ lines fit the context\. Ask for less/);
         });
 
         it("refuses a proposal larger than a file the tools may write, before diffing it", async () => {

@@ -58,7 +58,7 @@ describe("agent tools", () => {
         it("pages a long file and says how to continue", async () => {
             const first = await ws.call("read_file", { path: "long.txt" });
             assert.match(first, /^long\.txt lines 1–400 of 1000:\nline 1\n/);
-            assert.match(first, /line 400\n\[600 more lines: call read_file with start_line=401 to continue\]$/);
+            assert.match(first, /line 400\n\[Cut here: lines 401–1000 not shown; call read_file with start_line=401 to continue\]$/);
             const middle = await ws.call("read_file", { path: "long.txt", start_line: 990, end_line: 1200 });
             assert.match(middle, /^long\.txt lines 990–1000 of 1000:\nline 990\n/);
             assert.doesNotMatch(middle, /more lines/);

@@ -144,6 +144,15 @@ describe("chat protocol", () => {
             diff: { good: [{ type: "diff", id: "c1", proposal, diff: "" }], bad: [{ type: "diff", id: "c1", proposal: { ...proposal, added: "1" }, diff: "" }] },
             proposals: { good: [{ type: "proposals", pending: [proposal] }], bad: [{ type: "proposals", pending: [{ ...proposal, path: undefined }] }] },
             notice: { good: [{ type: "notice", text: "x", level: "info" }], bad: [{ type: "notice", text: "x" }] },
+            compacting: { good: [{ type: "compacting" }], bad: [{ type: "compactin" }] },
+            compacted: {
+                good: [{ type: "compacted", summarized: 6, tokensBefore: 3900, tokensAfter: 1800, byModel: true, summary: "Read a.ts." }],
+                bad: [{ type: "compacted", summarized: 6, tokensBefore: 3900, tokensAfter: 1800, byModel: "yes", summary: "x" }]
+            },
+            usage: {
+                good: [{ type: "usage", round: 2, promptTokens: 900, evaluatedTokens: 120, generatedTokens: 40, compactionEvaluatedTokens: 0, compactionGeneratedTokens: 0 }],
+                bad: [{ type: "usage", round: 2, promptTokens: 900, evaluatedTokens: 120, generatedTokens: 40, compactionEvaluatedTokens: 0 }]
+            },
             done: { good: [{ type: "done", reason: "error", rounds: 1, message: "x" }], bad: [{ type: "done", reason: "error", rounds: 1, message: 5 }] }
         };
         checkTable(agentEventChecks, agentSamples, union(agentEventChecks));

@@ -37,4 +37,13 @@ export type AgentEvent =
     | { type: "proposals"; pending: ProposalSummary[] }
     /** Something the user should know that is not the model's (a conflict on accept, a round limit). */
     | { type: "notice"; text: string; level: "info" | "warning" | "error" }
+    /** The conversation is being compacted (its older part summarised by the model) before the next round. */
+    | { type: "compacting" }
+    /** The conversation was compacted: `summarized` messages became the summary; the prompt went from/to these tokens. */
+    | { type: "compacted"; summarized: number; tokensBefore: number; tokensAfter: number; byModel: boolean; summary: string }
+    /** One round's tokens: its prompt, how much of it the engine evaluated (the rest came from its cache), what it wrote. */
+    | {
+        type: "usage"; round: number; promptTokens: number; evaluatedTokens: number; generatedTokens: number;
+        compactionEvaluatedTokens: number; compactionGeneratedTokens: number;
+    }
     | { type: "done"; reason: AgentStopReason; rounds: number; message?: string };

@@ -31,7 +31,8 @@ export interface AgentSettings {
 }
 
 export interface AgentSessionOptions {
-    engine: Pick<Engine, "generate">;
+    /** With `tokenize`, every round's prompt is counted and the conversation kept inside the model's context. */
+    engine: Pick<Engine, "generate"> & Partial<Pick<Engine, "tokenize" | "modelInfo">>;
     fs: WorkspaceFs;
     shell?: CommandRunner;
     diagnostics?: DiagnosticsSource;
@@ -116,6 +117,7 @@ export class AgentSession {
             const answerTokens = settings.maxAnswerTokens ?? DEFAULT_ANSWER_TOKENS;
             const result = await runAgentLoop({
                 engine: this.options.engine,
+                contextSize: () => this.options.engine.modelInfo?.contextSize,
                 context,
                 tools,
                 messages: this.messages,

@@ -13,6 +13,7 @@ type Block =
     | { kind: "text"; text: string }
     | { kind: "call"; id: string; summary: string; approval?: string; result?: { ok: boolean; text: string }; diffs: string[] }
     | { kind: "notice"; text: string; level: string }
+    | { kind: "compacted"; text: string; summary: string }
     | { kind: "done"; text: string };
 
 /** Lines of a tool result shown in the transcript; the model got all of them. */
@@ -60,6 +61,13 @@ export class Transcript {
             case "notice":
                 this.blocks.push({ kind: "notice", text: event.text, level: event.level });
                 break;
+            case "compacted":
+                this.blocks.push({
+                    kind: "compacted", summary: event.summary,
+                    text: `Context compacted here: ${event.summarized} earlier messages were replaced by ${event.byModel ? "the model's summary" : "a digest of the calls"} `
+                        + `(${event.tokensBefore} → ${event.tokensAfter} tokens).`
+                });
+                break;
             case "done":
                 this.blocks.push({ kind: "done", text: doneText(event.reason, event.rounds) });
                 break;
@@ -97,6 +105,9 @@ export class Transcript {
                     parts.push(text);
                     break;
                 }
+                case "compacted":
+                    parts.push(`---\n\n*${oneLine(block.text)}*\n\n<details><summary>Summary</summary>\n\n${quote(block.summary.trim())}\n\n</details>\n\n---`);
+                    break;
                 case "notice":
                     parts.push(`> **${block.level === "error" ? "Error" : block.level === "warning" ? "Note" : "Info"}:** ${oneLine(block.text)}`);
                     break;

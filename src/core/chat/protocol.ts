@@ -194,6 +194,12 @@ export const agentEventChecks: VariantChecks<AgentEvent> = {
     diff: { id: isString, proposal: isProposal, diff: isString },
     proposals: { pending: arrayOf(isProposal) },
     notice: { text: isString, level: oneOf("info", "warning", "error") },
+    compacting: {},
+    compacted: { summarized: isNumber, tokensBefore: isNumber, tokensAfter: isNumber, byModel: isBoolean, summary: isString },
+    usage: {
+        round: isNumber, promptTokens: isNumber, evaluatedTokens: isNumber, generatedTokens: isNumber,
+        compactionEvaluatedTokens: isNumber, compactionGeneratedTokens: isNumber
+    },
     done: { reason: oneOf("answered", "roundLimit", "cancelled", "error"), rounds: isNumber, message: optional(isString) }
 };
 const isAgentEvent = union(agentEventChecks);

@@ -23,7 +23,7 @@ export const readFileTool: AgentTool = {
             ? ` lines ${String(args.start_line ?? 1)}–${String(args.end_line ?? "")}` : "";
         return `read ${brief(args.path)}${range}`;
     },
-    async invoke(args, { paths, edits }) {
+    async invoke(args, { paths, edits, resultChars }) {
         const file = await paths.resolve(requiredString(args, "path"), { purpose: "read" });
         if (file.kind === "directory") throw new ToolError(`${file.display} is a folder; use list_dir to see what is in it.`);
         const state = await edits.read(file);
@@ -43,11 +43,13 @@ export const readFileTool: AgentTool = {
         if (start > total) throw new ToolError(`${file.display} has only ${total} lines; start_line ${start} is past its end.`);
 
         let end = Math.min(total, requestedEnd ?? start + LIMITS.readLines - 1, start + LIMITS.readLines - 1);
+        // The header and the continuation note take their share of the result's budget.
+        const maxChars = Math.min(LIMITS.readChars, resultChars !== undefined ? Math.max(200, resultChars - 300) : LIMITS.readChars);
         const shown: string[] = [];
         let chars = 0;
         for (let line = start; line <= end; line++) {
             const text = capLine(lines[line - 1]!);
-            if (chars + text.length > LIMITS.readChars && shown.length > 0) {
+            if (chars + text.length > maxChars && shown.length > 0) {
                 end = line - 1;
                 break;
             }
@@ -56,7 +58,7 @@ export const readFileTool: AgentTool = {
         }
         const whole = start === 1 && end === total;
         const header = whole ? `${file.display} (${total} lines${pending}):` : `${file.display} lines ${start}–${end} of ${total}${pending}:`;
-        const footer = end < total ? `\n[${total - end} more lines: call read_file with start_line=${end + 1} to continue]` : "";
+        const footer = end < total ? `\n[Cut here: lines ${end + 1}–${total} not shown; call read_file with start_line=${end + 1} to continue]` : "";
         return { text: `${header}\n${shown.join("\n")}${footer}` };
     }
 };

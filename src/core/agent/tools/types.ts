@@ -25,6 +25,11 @@ export interface ToolContext {
     shell?: CommandRunner;
     /** Absent: get_diagnostics is not offered (the CLI has no language services). */
     diagnostics?: DiagnosticsSource;
+    /**
+     * Most characters one result may take, the loop's share of the context for it (set per round when the context
+     * is counted); tools that can cut at a better place than the loop (read_file at a line) keep within it.
+     */
+    resultChars?: number;
 }
 
 export interface ToolResult {

@@ -206,6 +206,21 @@ export function createAgentSteps(host: AgentStepsHost, reviewBar: ReviewBar): Ag
                 append(container(), h("div", { className: `answer-status ${event.level}`, role: event.level === "error" ? "alert" : "note" },
                     icon(event.level === "info" ? "info" : event.level === "warning" ? "warning" : "error"), event.text));
                 break;
+            case "compacting":
+                endBlock();
+                append(container(), h("div", { className: "agent-step muted agent-compacting" }, "Compacting the conversation to fit the context…"));
+                break;
+            case "compacted":
+                endBlock();
+                for (const note of Array.from(container().querySelectorAll(".agent-compacting"))) note.remove();
+                append(container(), h("div", { className: "trim-rule agent-compacted", role: "separator" },
+                    h("span", {}, `Context compacted here: ${event.summarized} earlier messages were replaced by `
+                        + `${event.byModel ? "the model's summary" : "a digest of the calls"} (${event.tokensBefore} → ${event.tokensAfter} tokens).`)));
+                append(container(), h("details", { className: "tool-result agent-summary" },
+                    h("summary", {}, "Summary the model continues from"), h("pre", {}, clip(event.summary))));
+                break;
+            case "usage":
+                return;
             case "done": {
                 endBlock();
                 running = false;

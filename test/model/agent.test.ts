@@ -129,7 +129,7 @@ describe("agent on real engines", function () {
     });
 
     it("cli.js agent runs the loop headless on the scripted engine and applies with --yes", async () => {
-        const modelPath = await ensureTinyModel();
+        const modelPath = await ensureTinyModel({ contextLength: 32768 });
         const script = writeEngineScript({
             tokenDelayMs: 0,
             responses: [
@@ -161,7 +161,7 @@ describe("agent on real engines", function () {
     });
 
     it("cli.js agent --yes still refuses a change to a file that runs code when there is no one to ask", async () => {
-        const modelPath = await ensureTinyModel();
+        const modelPath = await ensureTinyModel({ contextLength: 32768 });
         ws.write(".vscode/tasks.json", "{\"version\": \"2.0.0\", \"tasks\": []}\n");
         const script = writeEngineScript({
             tokenDelayMs: 0,

@@ -25,6 +25,7 @@ class FakeEngine implements Pick<Engine, "generate" | "tokenize"> {
     readonly params: GenerateParams[] = [];
     readonly replies: Reply[] = [];
     signals: AbortSignal[] = [];
+    summary = "Summary: the user sent numbered messages with padding and got numbered answers.";
     private cached = "";
 
     async tokenize(prompt: PromptInput): Promise<number[]> {
@@ -36,7 +37,8 @@ class FakeEngine implements Pick<Engine, "generate" | "tokenize"> {
         this.prompts.push(text);
         this.params.push(params);
         if (options.signal) this.signals.push(options.signal);
-        const reply = this.replies.shift() ?? { text: "ok" };
+        // A compaction's summary request gets the summary; the scripted replies are for the answers.
+        const reply = text.includes("outgrow the context") ? { text: this.summary } : this.replies.shift() ?? { text: "ok" };
         let common = 0;
         while (common < Math.min(text.length, this.cached.length) && text[common] === this.cached[common]) common++;
         this.cached = text;
@@ -249,7 +251,7 @@ describe("chat service", () => {
         await assert.rejects(reopened.open("missing"), ChatError);
     });
 
-    it("trims the oldest exchanges when the context fills up, visibly, and refuses a message that cannot fit", async () => {
+    it("compacts the oldest exchanges into a summary when the context fills up, visibly, and refuses a message that cannot fit", async () => {
         // One token per character; a 2000-token context keeps 500 for the answer.
         const { engine, service } = setup({ contextSize: 2000, maxTokens: 500 });
         const changes: number[] = [];
@@ -263,6 +265,13 @@ describe("chat service", () => {
         const lastPrompt = engine.prompts[engine.prompts.length - 1]!;
         assert.ok(!lastPrompt.includes("Message 1:"), "the oldest message is no longer sent");
         assert.ok(lastPrompt.includes("Message 8:"));
+        // …but the model's summary of it is, in front of the first message still sent, and the panel shows it.
+        assert.match(lastPrompt, /<\|im_start\|>user\n\[Earlier in this conversation \(compacted to fit the context; this is the summary of it\)\]\nSummary: the user sent numbered messages/);
+        const summaryPrompts = engine.prompts.filter((prompt) => prompt.includes("outgrow the context"));
+        assert.ok(summaryPrompts.length >= 1);
+        assert.ok(summaryPrompts.every((prompt) => prompt.endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n")), "asked with thinking off");
+        assert.deepEqual(service.threadView().contextSummary, { text: engine.summary, byModel: true });
+        assert.equal(thread.contextSummary?.upTo, thread.contextStart);
         assert.ok([...lastPrompt].length <= 1500, `${[...lastPrompt].length} prompt tokens`);
         assert.ok(changes.some((start) => start > 0), "the view heard about the cut");
         assert.ok(engine.params.every((params) => params.maxTokens <= 500));
@@ -272,6 +281,19 @@ describe("chat service", () => {
         assert.equal(refused.status, "error");
         assert.match(refused.error!, /more than the 1500 a prompt may use/);
         assert.equal(refused.fix, undefined, "another model would not help");
+    });
+
+    it("sends a digest of the trimmed exchanges when the model writes no summary", async () => {
+        const { engine, service } = setup({ contextSize: 2000, maxTokens: 500 });
+        engine.summary = "";
+        for (let turn = 1; turn <= 8; turn++) {
+            engine.replies.push({ text: `Answer ${turn}: ${"lorem ipsum ".repeat(10)}` });
+            await service.send(`Message ${turn}: ${"padding text ".repeat(8)}`, [], false);
+        }
+        const summary = service.threadView().contextSummary;
+        assert.equal(summary?.byModel, false);
+        assert.match(summary?.text ?? "", /User: Message \d+: padding text/);
+        assert.match(engine.prompts[engine.prompts.length - 1]!, /\[Earlier in this conversation[^\n]*\]\n(…\n)?User: /);
     });
 
     it("combines the timings of a turn whose thought budget closed the thinking", () => {

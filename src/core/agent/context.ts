@@ -96,20 +96,25 @@ export class AgentContextWindow {
         const bare = planCompaction(messages, 0);
         const fixed = bare ? (await this.count(compactedMessages(messages, bare, ""), thinking, thoughtBudgetTokens, signal)).tokens : before;
         const summaryTokens = Math.max(64, Math.min(1024, Math.floor(contextSize / 8), Math.floor((limit - fixed) / 5)));
-        // The most recent rounds that still leave the compacted prompt under the target (with a summary of the size
-        // asked for), else under the limit; at worst none. Counted before the model is asked for anything.
+        // The most recent rounds (up to four) that leave the compacted prompt under the target (with a summary of the
+        // size asked for), else the most that leave it under the limit; at worst none. Counted before the model is
+        // asked for anything.
         let chosen: CompactionPlan | undefined;
         for (const keepRounds of [4, 3, 2, 1, 0]) {
             const plan = planCompaction(messages, keepRounds);
             if (!plan) continue;
             const placeholder = digest(messages.slice(plan.first, plan.cut), Math.floor(summaryTokens * this.charsPerToken));
             const estimate = await this.count(compactedMessages(messages, plan, placeholder), thinking, thoughtBudgetTokens, signal);
+            // Nothing kept verbatim is the last resort: the model would not see its last results.
+            if (keepRounds === 0) {
+                chosen ??= plan;
+                break;
+            }
             if (estimate.tokens <= target) {
                 chosen = plan;
                 break;
             }
             if (estimate.tokens <= limit) chosen ??= plan;
-            if (keepRounds === 0) chosen ??= plan;
         }
         let compaction: Compaction | undefined;
         if (chosen) {
@@ -167,6 +172,13 @@ export class AgentContextWindow {
             candidates.push({ messages: summaryRequestMessages(messages, plan, maxWords, true), tools: true });
         }
         candidates.push({ messages: summaryRequestMessages(messages, plan, maxWords, false), tools: true });
+        // On its own: after the same system turn (its checkpoint is reused), else after a short one without tools.
+        const system = messages[0]?.role === "system" ? messages[0] : undefined;
+        if (system) {
+            const systemTokens = (await this.count([system, { role: "user", content: "" }], false, undefined, signal)).tokens;
+            const transcriptChars = Math.floor((contextSize - systemTokens - summaryTokens - 300) * this.charsPerToken * 0.9);
+            if (transcriptChars > 400) candidates.push({ messages: standaloneSummaryRequest(part, maxWords, transcriptChars, system), tools: true });
+        }
         const transcriptChars = Math.floor((contextSize - summaryTokens - 400) * this.charsPerToken * 0.9);
         candidates.push({ messages: standaloneSummaryRequest(part, maxWords, transcriptChars), tools: false });
         try {

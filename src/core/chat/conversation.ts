@@ -6,6 +6,7 @@
  * conversation renders the same prompt every time it is continued: the engine then reuses its cache, and what the
  * model saw stays what the person can inspect later.
  */
+import { SUMMARY_HEADER } from "../context/compaction";
 import type { ChatMessage } from "../qwen35/types";
 import { arrayOf, isBoolean, isNumber, isString, oneOf, optional, shape } from "./validate";
 
@@ -91,8 +92,20 @@ export interface ChatThread {
      * filled up (oldest first); the panel draws a rule there. It only ever moves forward.
      */
     contextStart: number;
+    /**
+     * The summary of the exchanges before `upTo` the model wrote when the context filled up; it is sent in their
+     * place while `upTo` is the context start.
+     */
+    contextSummary?: ContextSummary;
     /** Exact ÷ estimated tokens, learned from the engine's count after each turn (see tokens.ts). */
     tokenScale?: number;
+}
+
+export interface ContextSummary {
+    upTo: number;
+    text: string;
+    /** False: the model could not write one, and a digest of the exchanges stands in. */
+    byModel: boolean;
 }
 
 export interface ThreadSummary {
@@ -199,10 +212,13 @@ function isInPrompt(exchange: ChatExchange, isCurrent: boolean): boolean {
  */
 export function threadMessages(thread: ChatThread, upTo = thread.exchanges.length - 1, start = thread.contextStart): ChatMessage[] {
     const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }];
+    // The summary of what was cut goes in front of the first message sent, the same text turn after turn.
+    let summary = start > 0 && thread.contextSummary?.upTo === start ? `${SUMMARY_HEADER}\n${thread.contextSummary.text.trim()}\n\n` : "";
     for (let i = Math.max(0, start); i <= upTo; i++) {
         const exchange = thread.exchanges[i];
         if (!exchange || !isInPrompt(exchange, i === upTo)) continue;
-        messages.push({ role: "user", content: userMessageContent({ ...thread, contextStart: Math.max(0, start) }, i) });
+        messages.push({ role: "user", content: summary + userMessageContent({ ...thread, contextStart: Math.max(0, start) }, i) });
+        summary = "";
         if (i < upTo) messages.push({ role: "assistant", content: exchange.answer!.content });
     }
     return messages;
@@ -247,7 +263,8 @@ const isExchange = shape({
 });
 const isThread = shape({
     id: isString, title: isString, createdAt: isNumber, updatedAt: isNumber, exchanges: arrayOf(isExchange),
-    contextStart: isNumber, tokenScale: optional(isNumber)
+    contextStart: isNumber, tokenScale: optional(isNumber),
+    contextSummary: optional(shape({ upTo: isNumber, text: isString, byModel: isBoolean }))
 });
 
 /** A stored conversation, or undefined when the value is not one. */

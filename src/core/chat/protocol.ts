@@ -45,6 +45,8 @@ export interface ThreadView {
     exchanges: ExchangeView[];
     /** Exchanges before this index are no longer sent to the model (the context filled up). */
     contextStart: number;
+    /** What the model reads in place of the exchanges before contextStart (absent: they were dropped unsummarised). */
+    contextSummary?: { text: string; byModel: boolean };
 }
 
 /** A context chip in the input bar: what the next message will carry. */
@@ -159,7 +161,10 @@ const isExchangeView = shape({
     user: shape({ text: isString, attachments: arrayOf(isAttachmentLabel), sentAt: isNumber }),
     answer: optional(isChatAnswer)
 });
-const isThreadView = shape({ id: isString, title: isString, exchanges: arrayOf(isExchangeView), contextStart: isNumber });
+const isThreadView = shape({
+    id: isString, title: isString, exchanges: arrayOf(isExchangeView), contextStart: isNumber,
+    contextSummary: optional(shape({ text: isString, byModel: isBoolean }))
+});
 const isSummary = shape({ id: isString, title: isString, updatedAt: isNumber, exchangeCount: isNumber });
 const isChip = shape({ id: isString, kind: isKind, label: isString, detail: isString, tokens: isNumber });
 const isContextView: Check = shape({

@@ -17,9 +17,11 @@ import { runChatTurn } from "../qwen35/chatTurn";
 import { renderConversation } from "../qwen35/render";
 import { samplingFor, type SamplingOverrides } from "../qwen35/sampling";
 import type { ChatRequest } from "../qwen35/types";
+import { cleanSummary, compactionRequest, digest, standaloneSummaryRequest } from "../context/compaction";
+import type { ChatMessage } from "../qwen35/types";
 import {
     deriveTitle, emptyThread, historyMessages, summarize, SYSTEM_PROMPT, threadMessages, userMessageContent,
-    type AnswerStats, type ChatAnswer, type ChatThread, type ContextAttachment, type ThreadSummary
+    type AnswerStats, type ChatAnswer, type ChatThread, type ContextAttachment, type ContextSummary, type ThreadSummary
 } from "./conversation";
 import type { ChatDelta, ExchangeView, ThreadView } from "./protocol";
 
@@ -120,6 +122,8 @@ export class ChatService {
             id: thread.id,
             title: thread.title,
             contextStart: thread.contextStart,
+            ...(thread.contextSummary && thread.contextSummary.upTo === thread.contextStart && thread.contextStart > 0
+                ? { contextSummary: { text: thread.contextSummary.text, byModel: thread.contextSummary.byModel } } : {}),
             exchanges: thread.exchanges.map((exchange): ExchangeView => ({
                 id: exchange.id,
                 user: {
@@ -358,7 +362,8 @@ export class ChatService {
             const start = plan.start > thread.contextStart ? plan.start : Math.min(index, thread.contextStart + 1);
             if (start === thread.contextStart) break;
             this.options.log.info(`Chat: the context is full (${promptTokens} of ${budget} prompt tokens): ` +
-                `exchanges ${thread.contextStart + 1}–${start} are no longer sent`);
+                `exchanges ${thread.contextStart + 1}–${start} are summarised for the model`);
+            thread.contextSummary = await this.summarizeUpTo(thread, start, config, signal);
             thread.contextStart = start;
             this.changeEmitter.fire();
             request = build(start);
@@ -369,6 +374,42 @@ export class ChatService {
                 `with a context of ${config.contextSize}: remove attachments, shorten the message, or raise “qwenLocal.contextSize”.`);
         }
         return { request, promptTokens };
+    }
+
+    /**
+     * The summary of the exchanges before `upTo` (the earlier summary and the exchanges it did not cover), written by
+     * the model with thinking off, asked right after them so the engine reuses its cache of that prefix; a request
+     * of its own with a transcript cut to fit when that would not fit; a digest when the model fails.
+     */
+    private async summarizeUpTo(thread: ChatThread, upTo: number, config: ChatConfig, signal: AbortSignal): Promise<ContextSummary> {
+        const summaryTokens = Math.max(64, Math.min(512, Math.floor(config.contextSize / 8)));
+        const maxWords = Math.floor(summaryTokens * 0.6);
+        // The part that leaves the prompt, as the model read it: the messages of exchanges contextStart … upTo-1.
+        const part = threadMessages(thread, upTo - 1, thread.contextStart);
+        const finished = part.slice(1);
+        const last = thread.exchanges[upTo - 1];
+        if (last?.answer && last.answer.content.trim().length > 0) finished.push({ role: "assistant", content: last.answer.content });
+        const digestText = digest(finished, summaryTokens * 3);
+        const asked: ChatMessage[] = [part[0]!, ...finished, { role: "user", content: compactionRequest(maxWords) }];
+        const candidates = [asked, standaloneSummaryRequest(finished, maxWords, Math.max(400, (config.contextSize - summaryTokens - 600) * 3), part[0])];
+        try {
+            for (const messages of candidates) {
+                const segments = buildChatPromptSegments({ messages, add_generation_prompt: true, enable_thinking: false });
+                const tokens = (await this.options.engine.tokenize({ kind: "segments", segments }, signal)).length;
+                if (tokens + summaryTokens > config.contextSize) continue;
+                const turn = await runChatTurn(this.options.engine, {
+                    request: { messages, enable_thinking: false }, promptSegments: segments, maxTokens: summaryTokens, thoughtBudgetTokens: 0,
+                    sampling: { ...samplingFor(false, config.sampling), seed: this.seed() }, signal
+                });
+                const text = cleanSummary(turn.content);
+                if (text.length >= 20) return { upTo, text, byModel: true };
+                break;
+            }
+        } catch (error) {
+            if (signal.aborted) throw error;
+            this.options.log.warn(`Chat: the model could not summarise the earlier messages: ${errorMessage(error)}`);
+        }
+        return { upTo, text: digestText, byModel: false };
     }
 
     private save(thread: ChatThread): void {

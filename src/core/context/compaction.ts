@@ -133,10 +133,11 @@ export function summaryRequestMessages(messages: readonly ChatMessage[], plan: C
 }
 
 /**
- * A summary request of its own (no tools, a short system message), for when the conversation leaves no room to ask
- * in place: the part to summarise as a plain transcript, its oldest lines cut first to fit `maxChars`.
+ * A summary request of its own, for when the conversation leaves no room to ask in place: the conversation's system
+ * message (so the engine resumes after its cached system turn) or, without one, a short one, then the part to
+ * summarise as a plain transcript, its oldest lines cut first to fit `maxChars`.
  */
-export function standaloneSummaryRequest(part: readonly ChatMessage[], maxWords: number, maxChars: number): ChatMessage[] {
+export function standaloneSummaryRequest(part: readonly ChatMessage[], maxWords: number, maxChars: number, system?: ChatMessage): ChatMessage[] {
     const lines: string[] = [];
     for (const message of part) {
         const text = textOf(message.content).trim();
@@ -155,8 +156,8 @@ export function standaloneSummaryRequest(part: readonly ChatMessage[], maxWords:
     let transcript = lines.join("\n\n");
     if (transcript.length > Math.max(0, maxChars)) transcript = `[…the start was cut]\n${transcript.slice(transcript.length - Math.max(0, maxChars))}`;
     return [
-        { role: "system", content: "You summarise a coding agent's work session so that the agent can continue it from your summary alone." },
-        { role: "user", content: `${transcript}\n\n${compactionRequest(maxWords)}` }
+        system ?? { role: "system", content: "You summarise a coding agent's work session so that the agent can continue it from your summary alone." },
+        { role: "user", content: `[The conversation so far, as a transcript]\n${transcript}\n\n${compactionRequest(maxWords)}` }
     ];
 }
 

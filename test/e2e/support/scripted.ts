@@ -34,7 +34,8 @@ export async function scriptedWorkspace(options: SessionOptions, responses: Scri
     options.env = { ...options.env, QWEN_LOCAL_SCRIPTED_ENGINE: path.join(dir, "script.json") };
     options.settings = {
         ...options.settings,
-        "qwenLocal.model": await ensureTinyModel(),
+        // A training context above the one asked for: the scripted engine holds prompts to it, as the real one does.
+        "qwenLocal.model": await ensureTinyModel({ contextLength: 32768 }),
         "qwenLocal.threads": 1,
         "qwenLocal.contextSize": tuning.contextSize ?? 16384
     };

@@ -84,9 +84,16 @@ export function createTranscript(host: TranscriptHost, agentElement: HTMLElement
         }
         exchanges.forEach((exchange, index) => {
             if (index === contextStart && contextStart > 0) {
+                const summary = view.thread.contextSummary;
+                const above = contextStart === 1 ? "message above is" : `${contextStart} earlier messages above are`;
                 append(element, h("div", { className: "trim-rule", role: "separator", id: "trim-rule" },
-                    h("span", {}, `Context full: the ${contextStart === 1 ? "message" : `${contextStart} earlier messages`} above ` +
-                        `${contextStart === 1 ? "is" : "are"} no longer sent to the model (oldest first).`)));
+                    h("span", {}, summary
+                        ? `Context compacted here: the ${above} sent to the model as ${summary.byModel ? "its summary" : "a digest"}.`
+                        : `Context full: the ${above} no longer sent to the model (oldest first).`)));
+                if (summary) {
+                    append(element, h("details", { className: "tool-result context-summary" },
+                        h("summary", {}, "Summary the model continues from"), h("pre", {}, summary.text)));
+                }
             }
             append(element, renderExchange(exchange, index === exchanges.length - 1));
         });

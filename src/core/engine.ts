@@ -35,8 +35,11 @@ export interface PromptSegment {
      * "transient": a short-lived checkpoint (the inline completion's cuts near the cursor). The engine keeps the
      * newest few of these in a group of their own, so the many that typing leaves behind never push out the
      * stable ones (node-llama-cpp otherwise drops the oldest, i.e. the ones nearest the start of the prompt).
+     *
+     * "prefix": the end of a long part that stays the same while everything after it changes (the system turn, which
+     * a compacted conversation keeps). Kept in a small group of its own, so a long run of turns never prunes it.
      */
-    checkpointAfter?: boolean | "transient";
+    checkpointAfter?: boolean | "transient" | "prefix";
 }
 
 export type PromptInput =

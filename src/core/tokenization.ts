@@ -15,7 +15,7 @@ import type { PromptSegment } from "./engine";
 export type TokenizationPiece =
     | { kind: "special"; text: string }
     | { kind: "plain"; text: string }
-    | { kind: "checkpoint"; transient?: boolean };
+    | { kind: "checkpoint"; transient?: boolean; prefix?: boolean };
 
 /** The added tokens of the Qwen3.5 vocabulary (FACTS.md): control `<|…|>` tokens and the user-defined tags. */
 export const QWEN35_SPECIAL_TOKEN_TEXTS: readonly string[] = [
@@ -87,7 +87,8 @@ export function planTokenization(
         }
         if (segment.checkpointAfter) {
             flushPlain();
-            pieces.push(segment.checkpointAfter === "transient" ? { kind: "checkpoint", transient: true } : { kind: "checkpoint" });
+            pieces.push(segment.checkpointAfter === "transient" ? { kind: "checkpoint", transient: true }
+                : segment.checkpointAfter === "prefix" ? { kind: "checkpoint", prefix: true } : { kind: "checkpoint" });
         }
     }
     flushPlain();

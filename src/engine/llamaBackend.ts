@@ -35,6 +35,12 @@ const PENALTY_LAST_N = 64;
  */
 const TRANSIENT_CHECKPOINTS = 4;
 const TRANSIENT_CHECKPOINT_GROUP = "qwenLocal.transient";
+/**
+ * Checkpoints at the end of a long-lived prefix (PromptSegment.checkpointAfter === "prefix": the system turn), in a
+ * group of their own so that a long run of turns, each leaving its own checkpoints, never prunes them.
+ */
+const PREFIX_CHECKPOINTS = 2;
+const PREFIX_CHECKPOINT_GROUP = "qwenLocal.prefix";
 
 /**
  * node-llama-cpp 3.21.1 internals, used guarded (without them the public behaviour applies): the named-checkpoint
@@ -212,7 +218,9 @@ export class LlamaBackend implements EngineBackend {
             await seq.evaluateWithoutGeneratingNewTokens(tokens.slice(position, end));
             position = end;
             if (tokenized.transient.has(position) && !(interval > 0 && position % interval === 0)) {
-                await takeTransientCheckpoint(seq);
+                await takeNamedCheckpoint(seq, TRANSIENT_CHECKPOINT_GROUP, TRANSIENT_CHECKPOINTS);
+            } else if (tokenized.prefix.has(position)) {
+                await takeNamedCheckpoint(seq, PREFIX_CHECKPOINT_GROUP, PREFIX_CHECKPOINTS);
             } else if ((interval > 0 && position % interval === 0) || marks.includes(position)) {
                 await seq.takeCheckpoint();
             }
@@ -351,9 +359,9 @@ function newestCheckpointAtOrBefore(seq: LlamaContextSequence, index: number): n
     return best;
 }
 
-async function takeTransientCheckpoint(seq: LlamaContextSequence): Promise<void> {
+async function takeNamedCheckpoint(seq: LlamaContextSequence, group: string, max: number): Promise<void> {
     const named = seq as unknown as SequenceInternals;
-    if (typeof named._takeNamedCheckpoint === "function") await named._takeNamedCheckpoint.call(seq, TRANSIENT_CHECKPOINT_GROUP, TRANSIENT_CHECKPOINTS);
+    if (typeof named._takeNamedCheckpoint === "function") await named._takeNamedCheckpoint.call(seq, group, max);
     else await seq.takeCheckpoint();
 }
 

@@ -18,6 +18,8 @@ export interface TokenizedPrompt {
     checkpoints: number[];
     /** The checkpoints among them that are transient. */
     transient: Set<number>;
+    /** The checkpoints among them that mark a long-lived prefix (kept in a group of their own). */
+    prefix: Set<number>;
     /** Tokenizing stopped past `limit`: the prompt has at least this many tokens. */
     partial?: boolean;
 }
@@ -26,27 +28,29 @@ export interface TokenizedPrompt {
 export function tokenizePrompt(model: Tokenizer, prompt: PromptInput, limit?: number): TokenizedPrompt {
     switch (prompt.kind) {
         case "tokens":
-            return { tokens: prompt.tokens, checkpoints: [], transient: new Set() };
+            return { tokens: prompt.tokens, checkpoints: [], transient: new Set(), prefix: new Set() };
         case "text":
-            return { tokens: [...model.tokenize(prompt.text, prompt.special ?? false)], checkpoints: [], transient: new Set() };
+            return { tokens: [...model.tokenize(prompt.text, prompt.special ?? false)], checkpoints: [], transient: new Set(), prefix: new Set() };
         case "segments": {
             const tokens: number[] = [];
             const checkpoints: number[] = [];
             const stable = new Set<number>();
             const transient = new Set<number>();
+            const prefix = new Set<number>();
             for (const piece of planTokenization(prompt.segments)) {
                 if (piece.kind === "checkpoint") {
                     if (checkpoints[checkpoints.length - 1] !== tokens.length) checkpoints.push(tokens.length);
                     (piece.transient ? transient : stable).add(tokens.length);
+                    if (piece.prefix) prefix.add(tokens.length);
                 } else {
                     // A loop, not push(...): a piece can be hundreds of thousands of tokens (a spread overflows the stack).
                     for (const token of model.tokenize(piece.text, piece.kind === "special")) tokens.push(token);
-                    if (limit !== undefined && tokens.length > limit) return { tokens, checkpoints, transient, partial: true };
+                    if (limit !== undefined && tokens.length > limit) return { tokens, checkpoints, transient, prefix, partial: true };
                 }
             }
             // A position that is also asked for as a stable checkpoint is stable.
             for (const position of stable) transient.delete(position);
-            return { tokens, checkpoints, transient };
+            return { tokens, checkpoints, transient, prefix };
         }
     }
 }

@@ -225,6 +225,8 @@ describe("the chat prompt's checkpoints", () => {
         });
         const marked = segments.map((segment, index) => ({ index, segment })).filter(({ segment }) => segment.checkpointAfter);
         assert.equal(marked.length, 2);
+        assert.equal(marked[0]!.segment.checkpointAfter, "prefix");
+        assert.equal(marked[1]!.segment.checkpointAfter, true);
         const upTo = (index: number) => segments.slice(0, index + 1).map((segment) => segment.text).join("");
         assert.equal(upTo(marked[0]!.index), "<|im_start|>system\nRules.<|im_end|>\n");
         assert.ok(upTo(marked[1]!.index).endsWith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"));

@@ -20,6 +20,8 @@ const RESULT_SHARE = 0.25;
 const COMPACT_TARGET = 0.6;
 /** Until the first count says otherwise (Qwen's tokenizer on code: about 3.5). */
 const DEFAULT_CHARS_PER_TOKEN = 3;
+/** The summary request riding on the prompt, with its turn markers. */
+const RIDE_REQUEST_TOKENS = 200;
 
 export interface ContextOptions {
     engine: Pick<Engine, "generate" | "tokenize">;
@@ -59,6 +61,8 @@ export class ContextOverflowError extends Error {
 export class AgentContextWindow {
     private charsPerToken = DEFAULT_CHARS_PER_TOKEN;
     private contextSize?: number;
+    /** The last round's prompt: how much a round adds. */
+    private lastPromptTokens?: number;
 
     constructor(private readonly options: ContextOptions) {}
 
@@ -88,33 +92,45 @@ export class AgentContextWindow {
         }
         const reserve = this.reserveFor(contextSize);
         const limit = contextSize - reserve;
-        if (counted.tokens <= limit) return { round: this.round(counted, contextSize) };
+        // Compaction starts while the whole prompt still has room for the summary request to ride on it (the cheapest
+        // way to ask: only the request is evaluated), when that leaves the recent rounds under this earlier bound.
+        // It looks one round ahead: the next prompt grows by about as much as this one did.
+        const summaryCap = Math.min(1024, Math.floor(contextSize / 8));
+        const growth = this.lastPromptTokens !== undefined ? Math.max(0, counted.tokens - this.lastPromptTokens) : 0;
+        this.lastPromptTokens = counted.tokens;
+        const early = contextSize - Math.max(reserve, summaryCap + RIDE_REQUEST_TOKENS + growth);
+        if (counted.tokens <= Math.min(limit, early)) return { round: this.round(counted, contextSize) };
 
         const before = counted.tokens;
-        const target = Math.floor(limit * COMPACT_TARGET);
         // The summary gets a fifth of the room the system turn and the request leave (within 64–1024 tokens).
         const bare = planCompaction(messages, 0);
         const fixed = bare ? (await this.count(compactedMessages(messages, bare, ""), thinking, thoughtBudgetTokens, signal)).tokens : before;
-        const summaryTokens = Math.max(64, Math.min(1024, Math.floor(contextSize / 8), Math.floor((limit - fixed) / 5)));
+        const summaryTokens = Math.max(64, Math.min(summaryCap, Math.floor((limit - fixed) / 5)));
         // The most recent rounds (up to four) that leave the compacted prompt under the target (with a summary of the
-        // size asked for), else the most that leave it under the limit; at worst none. Counted before the model is
-        // asked for anything.
+        // size asked for), else the most that leave it under the bound; nothing kept only when the prompt must shrink.
+        // Counted before the model is asked for anything.
+        const choose = async (bound: number, lastResort: boolean): Promise<CompactionPlan | undefined> => {
+            const target = Math.floor(bound * COMPACT_TARGET);
+            let chosen: CompactionPlan | undefined;
+            for (const keepRounds of [4, 3, 2, 1, 0]) {
+                const plan = planCompaction(messages, keepRounds);
+                if (!plan) continue;
+                // Nothing kept verbatim is the last resort: the model would not see its last results.
+                if (keepRounds === 0) return lastResort ? chosen ?? plan : chosen;
+                const placeholder = digest(messages.slice(plan.first, plan.cut), Math.floor(summaryTokens * this.charsPerToken));
+                const estimate = await this.count(compactedMessages(messages, plan, placeholder), thinking, thoughtBudgetTokens, signal);
+                if (estimate.tokens <= target) return plan;
+                if (estimate.tokens <= bound) chosen ??= plan;
+            }
+            return chosen;
+        };
         let chosen: CompactionPlan | undefined;
-        for (const keepRounds of [4, 3, 2, 1, 0]) {
-            const plan = planCompaction(messages, keepRounds);
-            if (!plan) continue;
-            const placeholder = digest(messages.slice(plan.first, plan.cut), Math.floor(summaryTokens * this.charsPerToken));
-            const estimate = await this.count(compactedMessages(messages, plan, placeholder), thinking, thoughtBudgetTokens, signal);
-            // Nothing kept verbatim is the last resort: the model would not see its last results.
-            if (keepRounds === 0) {
-                chosen ??= plan;
-                break;
-            }
-            if (estimate.tokens <= target) {
-                chosen = plan;
-                break;
-            }
-            if (estimate.tokens <= limit) chosen ??= plan;
+        if (before <= limit) {
+            // Only past the early bound: compact if that brings the prompt under it, else go on as it is.
+            chosen = await choose(early, false);
+            if (!chosen) return { round: this.round(counted, contextSize) };
+        } else {
+            chosen = await choose(limit, true);
         }
         let compaction: Compaction | undefined;
         if (chosen) {
@@ -125,6 +141,7 @@ export class AgentContextWindow {
             compaction = { ...written, summarized: chosen.cut - chosen.first, tokensBefore: before, tokensAfter: nextCount.tokens };
             messages.splice(0, messages.length, ...next);
             counted = nextCount;
+            this.lastPromptTokens = nextCount.tokens;
         }
         if (counted.tokens > limit) {
             throw new ContextOverflowError(compaction || messages.length > 2
@@ -168,7 +185,7 @@ export class AgentContextWindow {
         const part = messages.slice(plan.first, plan.cut);
         const fallback = { byModel: false, summary: digest(part, Math.floor(summaryTokens * this.charsPerToken)), evaluatedTokens: 0, generatedTokens: 0 };
         const candidates: { messages: ChatMessage[]; tools: boolean }[] = [];
-        if (endsInToolResults(messages) && promptTokens + 150 + summaryTokens <= contextSize) {
+        if (endsInToolResults(messages) && promptTokens + RIDE_REQUEST_TOKENS + summaryTokens <= contextSize) {
             candidates.push({ messages: summaryRequestMessages(messages, plan, maxWords, true), tools: true });
         }
         candidates.push({ messages: summaryRequestMessages(messages, plan, maxWords, false), tools: true });

@@ -47,7 +47,7 @@ function markSystemTurnEnd(segments: PromptSegment[]): PromptSegment[] {
         // The turn's end closing the last segment is followed by the generation prompt's: nothing to mark then.
         if (end === segment.text.length && index === segments.length - 1) return segments;
         const rest = segment.text.slice(end);
-        segments.splice(index, 1, { ...segment, text: segment.text.slice(0, end), checkpointAfter: true },
+        segments.splice(index, 1, { ...segment, text: segment.text.slice(0, end), checkpointAfter: "prefix" },
             ...(rest.length > 0 ? [{ ...segment, text: rest, checkpointAfter: segment.checkpointAfter }] : []));
         return segments;
     }

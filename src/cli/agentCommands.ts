@@ -12,6 +12,7 @@ import { approvalDetail, runsCode, type ApprovalAnswer, type ApprovalRequest } f
 import { EditSession } from "../core/agent/editSession";
 import type { AgentEvent } from "../core/agent/events";
 import { WorkspacePaths } from "../core/agent/paths";
+import { DEFAULT_INSTRUCTION_SETTINGS } from "../core/instructions";
 import { AgentSession } from "../core/agent/session";
 import { ALL_TOOLS, toolByName, type ToolContext } from "../core/agent/tools";
 import { samplingFor } from "../core/qwen35/sampling";
@@ -86,11 +87,11 @@ export const toolCommand: CliCommand = {
 
 export const agentCommand: CliCommand = {
     name: "agent",
-    usage: "agent --root DIR --model PATH \"task\" [--yes] [--no-thinking] [--thought-budget N] [--max-rounds N] [--context N] [--threads N] [--pass-env NAMES] [--json] [--verbose]   the agent loop headless (--yes: no questions, except for files that run code; --pass-env: comma-separated variables commands get although they look secret)",
+    usage: "agent --root DIR --model PATH \"task\" [--yes] [--no-thinking] [--thought-budget N] [--max-rounds N] [--context N] [--threads N] [--pass-env NAMES] [--no-instructions] [--json] [--verbose]   the agent loop headless (AGENTS.md, CLAUDE.md, .github/copilot-instructions.md and .qwen-local/rules are followed unless --no-instructions; --yes: no questions, except for files that run code; --pass-env: comma-separated variables commands get although they look secret)",
     async run(args, io) {
         const flags = parseFlags(args,
             ["--root", "--model", "--thought-budget", "--max-rounds", "--context", "--threads", "--max-tokens", "--seed", "--pass-env"],
-            ["--yes", "--no-thinking", "--json", "--verbose"]);
+            ["--yes", "--no-thinking", "--json", "--verbose", "--no-instructions"]);
         const [task, extra] = flags.positional;
         if (task === undefined || task.trim() === "") throw new CliUsageError("give the task, e.g. agent --root . --model m.gguf \"rename foo to bar\"");
         if (extra !== undefined) throw new CliUsageError(`unexpected argument "${extra}" (quote the task)`);
@@ -140,7 +141,8 @@ export const agentCommand: CliCommand = {
                 sampling: { ...samplingFor(thinking, {}), ...(seed !== undefined ? { seed } : {}) }
             }),
             isTrusted: () => true,
-            platform: `${process.platform}, ${process.platform === "win32" ? "cmd.exe" : "/bin/sh"}`
+            platform: `${process.platform}, ${process.platform === "win32" ? "cmd.exe" : "/bin/sh"}`,
+            ...(flags.switches.has("--no-instructions") ? {} : { instructions: { settings: () => DEFAULT_INSTRUCTION_SETTINGS } })
         });
         const print = json ? jsonPrinter(io) : textPrinter(io, verbose);
         session.onEvent(print);
@@ -243,6 +245,10 @@ function textPrinter(io: CliIo, verbose: boolean): (event: AgentEvent) => void {
             case "notice":
                 newline();
                 io.stderr.write(`[${event.level}] ${event.text}\n`);
+                break;
+            case "instructions":
+                newline();
+                io.stdout.write(`── following ${event.files.map((file) => file.path + (file.truncated ? " (cut)" : "")).join(", ")} ──\n`);
                 break;
             case "compacting":
                 newline();

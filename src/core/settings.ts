@@ -241,6 +241,38 @@ export const SETTINGS = {
             + "prefixes ending in `*` (`AWS_*`), that your builds and tests need. A user setting only: a workspace cannot set it.",
         scope: "machine",
         order: 44
+    },
+    "instructions.agentsMd": {
+        type: "boolean",
+        default: true,
+        description: "Project instructions: put `AGENTS.md` (the workspace folder's, and the nearest one above a file the agent, chat or editor command works on) into the system prompt.",
+        order: 50
+    },
+    "instructions.copilotInstructions": {
+        type: "boolean",
+        default: true,
+        description: "Project instructions: put `.github/copilot-instructions.md` into the system prompt.",
+        order: 51
+    },
+    "instructions.claudeMd": {
+        type: "boolean",
+        default: true,
+        description: "Project instructions: put `CLAUDE.md` into the system prompt.",
+        order: 52
+    },
+    "instructions.rules": {
+        type: "boolean",
+        default: true,
+        description: "Project instructions: put `.qwen-local/rules/*.md` into the system prompt; a rule with an `applyTo` glob in its front matter (`applyTo: \"src/**/*.ts\"` between `---` lines) only when the turn works on a matching file.",
+        order: 53
+    },
+    "instructions.maxFileChars": {
+        type: "number",
+        default: 16000,
+        minimum: 500,
+        maximum: 200000,
+        description: "Project instructions: most characters of one instruction file; a longer one is cut, with a notice in the prompt and in the chat panel.",
+        order: 54
     }
 } as const satisfies Record<string, SettingSpec>;
 

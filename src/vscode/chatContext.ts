@@ -83,6 +83,13 @@ export class ChatContext implements vscode.Disposable {
     }
 
     /** The attachments of the message being sent; the `@` files go with it and leave the input bar. */
+    /** The files the next message is about (the open file, attached files), workspace-relative: for the instructions. */
+    paths(): string[] {
+        const paths = this.editor && !this.editor.document.isUntitled ? [relativePath(this.editor.document)] : [];
+        for (const picked of this.picked) paths.push(picked.path);
+        return paths;
+    }
+
     takeAttachments(): ContextAttachment[] {
         const attachments: ContextAttachment[] = [];
         const selection = this.selectionAttachment();

@@ -8,6 +8,8 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import * as vscode from "vscode";
+import { renderInstructions, type InstructionFile } from "../core/instructions";
+import { activeEditorFiles, isInstructionFile, workspaceInstructions } from "./instructions";
 import type { AgentEvent } from "../core/agent/events";
 import type { ChatViewState, ContextView, EngineView, FromWebview, PanelCommand, ToWebview } from "../core/chat/protocol";
 import { isFromWebview, isSafeLink } from "../core/chat/protocol";
@@ -50,6 +52,9 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
     /** Whether the webview's script has asked for the state (it reloads each time the view is shown). */
     private webviewReady = false;
     private pendingCommand?: PanelCommand;
+    /** The instruction files last shown (the only ones "openInstruction" opens), and which refresh is the latest. */
+    private instructionFiles: InstructionFile[] = [];
+    private instructionsGeneration = 0;
     private readonly disposables = new DisposableStore();
     /** The current agent session's events, replayed to the webview when it (re)loads. */
     private agentEvents: AgentEvent[] = [];
@@ -76,13 +81,21 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
             { dispose: () => this.agentSubscription?.dispose() },
             service.onDidChange(() => this.postState()),
             service.onDelta((delta) => this.post({ type: "delta", ...delta })),
-            context.onDidChange(() => this.post({ type: "context", context: this.contextView() })),
+            context.onDidChange(() => {
+                this.post({ type: "context", context: this.contextView() });
+                this.refreshInstructions();
+            }),
+            vscode.workspace.onDidSaveTextDocument((document) => {
+                if (isInstructionFile(document.uri)) this.refreshInstructions();
+            }),
+            vscode.workspace.onDidGrantWorkspaceTrust(() => this.refreshInstructions()),
             engine.onDidChangeState((state) => {
                 this.post({ type: "engine", engine: engineView(state) });
                 this.post({ type: "context", context: this.contextView() });
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
                 if (affectsSetting(event, "thinking", "chat.maxTokens", "contextSize")) this.postState();
+                if (event.affectsConfiguration("qwenLocal.instructions")) this.refreshInstructions();
             })
         );
     }
@@ -165,6 +178,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                 this.post({ type: "agentLog", events: this.agentEvents });
                 if (this.pendingCommand) this.post({ type: "command", command: this.pendingCommand });
                 this.pendingCommand = undefined;
+                this.refreshInstructions();
                 return;
             case "send":
                 if (message.mode === "agent") {
@@ -173,8 +187,15 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                     return;
                 }
                 if (this.service.busy) throw new ChatError("Wait for the answer to finish, or stop it, before sending another message.");
+                this.refreshInstructions();
                 await this.service.send(message.text, this.context.takeAttachments(), message.thinking);
                 return;
+            case "openInstruction": {
+                // Only a file the panel was told about: the path comes from the webview.
+                const file = this.instructionFiles.find((candidate) => candidate.path === message.path);
+                if (file) await vscode.window.showTextDocument(vscode.Uri.file(file.absPath), { preview: true });
+                return;
+            }
             case "stop":
                 this.service.stop(message.requestId);
                 return;
@@ -232,6 +253,19 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
             if (this.agentEvents.length > MAX_AGENT_EVENTS) this.agentEvents.splice(0, this.agentEvents.length - MAX_AGENT_EVENTS);
         }
         this.post({ type: "agentEvent", event });
+    }
+
+    /** Reads the instruction files for what the next message is about, and shows them above the input. */
+    private refreshInstructions(): void {
+        const generation = ++this.instructionsGeneration;
+        workspaceInstructions([...this.context.paths(), ...activeEditorFiles()]).then((files) => {
+            if (generation !== this.instructionsGeneration) return;
+            this.instructionFiles = files;
+            this.post({
+                type: "instructions",
+                view: { files: files.map(({ path, truncated }) => ({ path, truncated })), fromWorkspace: !vscode.workspace.isTrusted }
+            });
+        }).catch((error: unknown) => this.log.debug(`Chat: could not read the project instructions: ${errorMessage(error)}`));
     }
 
     private contextView(): ContextView {
@@ -321,7 +355,8 @@ export function registerChat({ context, engine, logger, agent, review }: ChatDep
         },
         store,
         log: logger,
-        config: () => chatConfig(engine)
+        config: () => chatConfig(engine),
+        instructions: async (files) => renderInstructions(await workspaceInstructions(files))
     });
     // Reading the saved chats is the only work, and it runs off the activation path.
     const ready = service.initialize();

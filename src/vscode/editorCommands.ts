@@ -28,6 +28,8 @@ import { codeTarget, diagnosticInfo, enclosingAll, enclosingTarget, fitTargetFor
 import type { EngineService } from "./engineService";
 import type { Proposal, ProposalReview } from "./proposalReview";
 import { getSettings } from "./settings";
+import { workspaceInstructions, workspaceRelative } from "./instructions";
+import { requestWithInstructions, type InstructionFile } from "../core/instructions";
 import { DisposableStore } from "../core/util/disposables";
 import { linkAbort } from "../core/util/abort";
 
@@ -148,7 +150,8 @@ export class EditorCommands implements vscode.Disposable {
         const settings = getSettings();
         const { thinking, thoughtBudgetTokens } = thinkingFor(settings, kind, thinkingOverride);
         const code = document.getText(target.range);
-        const request = buildRewriteRequest({ kind, target: codeTarget(target), instruction, diagnostics }, thinking);
+        const request = requestWithInstructions(buildRewriteRequest({ kind, target: codeTarget(target), instruction, diagnostics }, thinking),
+            await this.instructionsFor(document.uri));
         const fit = fitTargetFor(editor, target);
         // Closing the streaming diff stops the command, as Cancel does.
         const closed = new AbortController();
@@ -287,10 +290,10 @@ export class EditorCommands implements vscode.Disposable {
             ? await read(choice.examplePath).then((text) => ({ path: choice.examplePath!, text }), () => undefined) : undefined;
         const framework = detectFramework(document.languageId, dependencies, example?.text ?? testText) ?? choice.framework;
         const { thinking, thoughtBudgetTokens } = thinkingFor(getSettings(), "tests", args.thinking);
-        const request = buildTestsRequest({
+        const request = requestWithInstructions(buildTestsRequest({
             target: codeTarget(target), testPath: choice.path, testText, framework, example,
             importPath: importPathFor(choice.path, sourcePath, document.languageId)
-        }, thinking);
+        }, thinking), await this.instructionsFor(document.uri, choice.path));
         const code = document.getText(target.range);
         const result = await this.generate(spec, editor, target, request, thinking, thoughtBudgetTokens,
             answerTokensFor(code + (mode === "whole" ? testText ?? "" : ""), "tests"), (soFar) => extractPartialCode(soFar).split("\n").length);
@@ -379,6 +382,17 @@ export class EditorCommands implements vscode.Disposable {
         } finally {
             editor.setDecorations(HIGHLIGHT, []);
             this.deps.activity.end(run, outcome);
+        }
+    }
+
+    /** The project instructions for a command on this file (and the test file it writes). */
+    private async instructionsFor(uri: vscode.Uri, ...others: string[]): Promise<InstructionFile[]> {
+        const file = workspaceRelative(uri);
+        try {
+            return await workspaceInstructions([...(file ? [file] : []), ...others]);
+        } catch (error) {
+            this.deps.logger.warn(`Could not read the project instructions: ${errorMessage(error)}`);
+            return [];
         }
     }
 

@@ -78,7 +78,8 @@ const fromWebviewSamples: Samples<FromWebview> = {
     agentReview: {
         good: [{ type: "agentReview", action: "open", ids: [3] }, { type: "agentReview", action: "accept", ids: "all" }],
         bad: [{ type: "agentReview", action: "apply", ids: "all" }, { type: "agentReview", action: "accept", ids: [-1] }]
-    }
+    },
+    openInstruction: { good: [{ type: "openInstruction", path: "AGENTS.md" }], bad: [{ type: "openInstruction", path: "x".repeat(4097) }, { type: "openInstruction" }] }
 };
 
 const toWebviewSamples: Samples<ToWebview> = {
@@ -94,7 +95,11 @@ const toWebviewSamples: Samples<ToWebview> = {
     },
     command: { good: [{ type: "command", command: "showChat" }], bad: [{ type: "command", command: "eval" }] },
     agentLog: { good: [{ type: "agentLog", events: agentEvents }], bad: [{ type: "agentLog", events: [{ type: "done" }] }] },
-    agentEvent: { good: [{ type: "agentEvent", event: agentEvents[0]! }], bad: [{ type: "agentEvent", event: { type: "start", task: 1 } }] }
+    agentEvent: { good: [{ type: "agentEvent", event: agentEvents[0]! }], bad: [{ type: "agentEvent", event: { type: "start", task: 1 } }] },
+    instructions: {
+        good: [{ type: "instructions", view: { files: [{ path: "AGENTS.md", truncated: true }], fromWorkspace: false } }],
+        bad: [{ type: "instructions", view: { files: [{ path: "AGENTS.md" }], fromWorkspace: false } }]
+    }
 };
 
 /** Not a value any field's check accepts (not even an optional field's). */
@@ -144,6 +149,10 @@ describe("chat protocol", () => {
             diff: { good: [{ type: "diff", id: "c1", proposal, diff: "" }], bad: [{ type: "diff", id: "c1", proposal: { ...proposal, added: "1" }, diff: "" }] },
             proposals: { good: [{ type: "proposals", pending: [proposal] }], bad: [{ type: "proposals", pending: [{ ...proposal, path: undefined }] }] },
             notice: { good: [{ type: "notice", text: "x", level: "info" }], bad: [{ type: "notice", text: "x" }] },
+            instructions: {
+                good: [{ type: "instructions", files: [{ path: "AGENTS.md", source: "agentsMd", truncated: false }] }],
+                bad: [{ type: "instructions", files: [{ path: "AGENTS.md", source: "agentsMd" }] }]
+            },
             compacting: { good: [{ type: "compacting" }], bad: [{ type: "compactin" }] },
             compacted: {
                 good: [{ type: "compacted", summarized: 6, tokensBefore: 3900, tokensAfter: 1800, byModel: true, summary: "Read a.ts." }],

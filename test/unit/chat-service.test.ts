@@ -63,7 +63,7 @@ class FakeEngine implements Pick<Engine, "generate" | "tokenize"> {
     }
 }
 
-function setup(config: Partial<ChatConfig> = {}, options: { saveIntervalMs?: number } = {}) {
+function setup(config: Partial<ChatConfig> = {}, options: { saveIntervalMs?: number; instructions?: (files: readonly string[]) => Promise<string> } = {}) {
     const engine = new FakeEngine();
     const store = new MemoryChatStore();
     let clock = 1000;
@@ -73,7 +73,8 @@ function setup(config: Partial<ChatConfig> = {}, options: { saveIntervalMs?: num
         config: () => ({ contextSize: 100_000, maxTokens: 500, sampling: {}, ...config }),
         now: () => (clock += 10),
         newId: () => `id-${++ids}`,
-        saveIntervalMs: options.saveIntervalMs
+        saveIntervalMs: options.saveIntervalMs,
+        ...(options.instructions ? { instructions: options.instructions } : {})
     });
     const deltas: ChatDelta[] = [];
     service.onDelta((delta) => deltas.push(delta));
@@ -294,6 +295,25 @@ describe("chat service", () => {
         assert.equal(summary?.byModel, false);
         assert.match(summary?.text ?? "", /User: Message \d+: padding text/);
         assert.match(engine.prompts[engine.prompts.length - 1]!, /\[Earlier in this conversation[^\n]*\]\n(…\n)?User: /);
+    });
+
+    it("puts the project instructions for the attached files into the system prompt, read again for every message", async () => {
+        const asked: string[][] = [];
+        let rule = "Use tabs.";
+        const { engine, service } = setup({}, {
+            instructions: async (files) => {
+                asked.push([...files]);
+                return `# Project instructions\n\n## AGENTS.md\n${rule}`;
+            }
+        });
+        const attachment = { kind: "activeFile" as const, path: "src/a.ts", language: "typescript", text: "let a = 1;\n" };
+        await service.send("Explain", [attachment], false);
+        assert.deepEqual(asked, [["src/a.ts"]]);
+        assert.match(engine.prompts[0]!, /^<\|im_start\|>system\nYou are Qwen[^]*\n\n# Project instructions\n\n## AGENTS\.md\nUse tabs\.<\|im_end\|>\n<\|im_start\|>user\n/);
+        rule = "Use spaces.";
+        await service.send("And this?", [], false);
+        assert.deepEqual(asked[1], ["src/a.ts"], "the files still in the conversation count");
+        assert.match(engine.prompts[1]!, /## AGENTS\.md\nUse spaces\.<\|im_end\|>/);
     });
 
     it("combines the timings of a turn whose thought budget closed the thinking", () => {

@@ -37,6 +37,8 @@ export type AgentEvent =
     | { type: "proposals"; pending: ProposalSummary[] }
     /** Something the user should know that is not the model's (a conflict on accept, a round limit). */
     | { type: "notice"; text: string; level: "info" | "warning" | "error" }
+    /** The project instruction files this request's system prompt carries (AGENTS.md …), in their order. */
+    | { type: "instructions"; files: { path: string; source: string; truncated: boolean }[] }
     /** The conversation is being compacted (its older part summarised by the model) before the next round. */
     | { type: "compacting" }
     /** The conversation was compacted: `summarized` messages became the summary; the prompt went from/to these tokens. */

@@ -17,6 +17,7 @@ import { agentSystemPrompt } from "./prompt";
 import { availableTools, type AgentTool, type ToolContext } from "./tools";
 import type { CommandRunner, DiagnosticsSource, WorkspaceFs } from "./workspaceFs";
 import { DisposableStore } from "../util/disposables";
+import { discoverInstructions, withInstructions, type InstructionFile, type InstructionSettings } from "../instructions";
 
 export interface AgentSettings {
     thinking: boolean;
@@ -46,6 +47,11 @@ export interface AgentSessionOptions {
     log?: Logger;
     /** The workspace's proposals, shared with the other producers (the editor); the session's own when absent. */
     proposals?: ProposalStore;
+    /**
+     * Project instructions (AGENTS.md …), read at the start of every request; absent: none. `contextFiles` are the
+     * files the user's request is about (the open editor), besides those the session's tools touched.
+     */
+    instructions?: { settings: () => InstructionSettings; contextFiles?: () => readonly string[] };
 }
 
 const DEFAULT_ANSWER_TOKENS = 16_384;
@@ -58,8 +64,10 @@ export class AgentSession {
     /** Every event of the session, for a UI. Listeners must not throw (they are isolated anyway). */
     readonly onEvent: Event<AgentEvent> = this.eventEmitter.event;
     private readonly messages: ChatMessage[] = [];
-    /** The trust the system message was written for: a change rewrites it. */
-    private promptTrusted?: boolean;
+    /** Files the session's tools named (paths as the model gave them), for nested AGENTS.md and rules' applyTo. */
+    private readonly touched = new Set<string>();
+    /** The instruction files of the last request. */
+    private instructionFiles: InstructionFile[] = [];
     private controller?: AbortController;
     private readonly disposables = new DisposableStore();
 
@@ -73,6 +81,13 @@ export class AgentSession {
             onPending: (request) => this.emit({ type: "approval", id: request.id, state: "pending" })
         });
         this.disposables.push(
+            this.onEvent((event) => {
+                if (event.type !== "toolCall") return;
+                for (const key of ["path", "from", "to", "new_path"]) {
+                    const value = event.arguments[key];
+                    if (typeof value === "string" && value.length < 1000) this.touched.add(value.replace(/^\.\//, "").replace(/\\/g, "/"));
+                }
+            }),
             this.edits.onDidChange((pending) => this.emit({ type: "proposals", pending })),
             // Conflicts found on accept, wherever it was accepted (here or in the editor's review list).
             this.edits.onDidConflict((message) => this.emit({ type: "notice", text: message, level: "warning" }))
@@ -102,12 +117,15 @@ export class AgentSession {
             const settings = this.options.settings();
             const trusted = this.options.isTrusted();
             const tools = this.tools();
-            this.updateSystemMessage(tools, trusted);
+            await this.updateSystemMessage(tools, trusted);
             this.edits.beginTurn();
             const notes = this.edits.takeNotesForModel();
             const content = notes.length > 0 ? `[Since your last reply: ${notes.join(" ")}]\n\n${task}` : task;
             this.messages.push({ role: "user", content });
             this.emit({ type: "start", task });
+            if (this.instructionFiles.length > 0) {
+                this.emit({ type: "instructions", files: this.instructionFiles.map(({ path, source, truncated }) => ({ path, source, truncated })) });
+            }
             const context: ToolContext = {
                 fs: this.options.fs, paths: this.paths, edits: this.edits,
                 shell: this.options.shell, diagnostics: this.options.diagnostics
@@ -162,15 +180,33 @@ export class AgentSession {
         this.eventEmitter.dispose();
     }
 
-    private updateSystemMessage(tools: AgentTool[], trusted: boolean): void {
-        if (this.promptTrusted === trusted && this.messages.length > 0) return;
-        const system: ChatMessage = {
-            role: "system",
-            content: agentSystemPrompt({ roots: this.options.fs.roots, tools, trusted, platform: this.options.platform })
-        };
-        if (this.messages[0]?.role === "system") this.messages[0] = system;
-        else this.messages.unshift(system);
-        this.promptTrusted = trusted;
+    /** The project instruction files the last request read. */
+    get instructions(): readonly InstructionFile[] {
+        return this.instructionFiles;
+    }
+
+    /**
+     * The system message: the agent's prompt for this trust and these tools, and the project instructions. It is
+     * replaced only when its text changes, so the engine's cache of the conversation survives from turn to turn.
+     */
+    private async updateSystemMessage(tools: AgentTool[], trusted: boolean): Promise<void> {
+        const instructions = this.options.instructions;
+        let files: InstructionFile[] = [];
+        if (instructions) {
+            const touched = [...(instructions.contextFiles?.() ?? []), ...this.touched];
+            try {
+                files = await discoverInstructions(this.options.fs, this.paths, touched, instructions.settings());
+            } catch (error) {
+                this.options.log?.warn(`Could not read the project instructions: ${String(error)}`);
+            }
+        }
+        this.instructionFiles = files;
+        const content = withInstructions(agentSystemPrompt({ roots: this.options.fs.roots, tools, trusted, platform: this.options.platform }), files);
+        if (this.messages[0]?.role === "system") {
+            if (this.messages[0].content !== content) this.messages[0] = { role: "system", content };
+        } else {
+            this.messages.unshift({ role: "system", content });
+        }
     }
 
     private emit(event: AgentEvent): void {

@@ -61,6 +61,9 @@ export class Transcript {
             case "notice":
                 this.blocks.push({ kind: "notice", text: event.text, level: event.level });
                 break;
+            case "instructions":
+                this.blocks.push({ kind: "notice", level: "info", text: `Following the project instructions in ${event.files.map((file) => file.path + (file.truncated ? " (cut at the size limit)" : "")).join(", ")}.` });
+                break;
             case "compacted":
                 this.blocks.push({
                     kind: "compacted", summary: event.summary,

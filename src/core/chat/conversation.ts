@@ -210,8 +210,8 @@ function isInPrompt(exchange: ChatExchange, isCurrent: boolean): boolean {
  * in by their content: the template drops the reasoning of turns before the last user message anyway, and a chat
  * without tools has no turns after it.
  */
-export function threadMessages(thread: ChatThread, upTo = thread.exchanges.length - 1, start = thread.contextStart): ChatMessage[] {
-    const messages: ChatMessage[] = [{ role: "system", content: SYSTEM_PROMPT }];
+export function threadMessages(thread: ChatThread, upTo = thread.exchanges.length - 1, start = thread.contextStart, system = SYSTEM_PROMPT): ChatMessage[] {
+    const messages: ChatMessage[] = [{ role: "system", content: system }];
     // The summary of what was cut goes in front of the first message sent, the same text turn after turn.
     let summary = start > 0 && thread.contextSummary?.upTo === start ? `${SUMMARY_HEADER}\n${thread.contextSummary.text.trim()}\n\n` : "";
     for (let i = Math.max(0, start); i <= upTo; i++) {

@@ -74,6 +74,13 @@ export interface ContextView {
     tokenScale: number;
 }
 
+/** The project instruction files the next message's system prompt carries (src/core/instructions). */
+export interface InstructionsView {
+    files: { path: string; truncated: boolean }[];
+    /** Restricted Mode: the files are still read (they are text), and the panel says they come from the workspace. */
+    fromWorkspace: boolean;
+}
+
 export interface EngineView {
     kind: "idle" | "busy" | "ready" | "error";
     /** One line: "Model loads when you send", "Loading model 40%", "Ready", the error. */
@@ -119,7 +126,9 @@ export type ToWebview =
     /** The agent session's events so far (on load, and when a new session starts): replaces what the panel shows. */
     | { type: "agentLog"; events: AgentEvent[] }
     /** One more event of the agent session (text and thinking are deltas). */
-    | { type: "agentEvent"; event: AgentEvent };
+    | { type: "agentEvent"; event: AgentEvent }
+    /** The project instruction files in use (after a change of the open file, the chips, trust or the files). */
+    | { type: "instructions"; view: InstructionsView };
 
 // ---- webview → extension
 
@@ -149,7 +158,9 @@ export type FromWebview =
     | { type: "selectModel" }
     | { type: "agentStop" }
     /** Accept or reject proposals, or open their diffs ("all": the multi-file review). */
-    | { type: "agentReview"; action: "accept" | "reject" | "open"; ids: ProposalIds };
+    | { type: "agentReview"; action: "accept" | "reject" | "open"; ids: ProposalIds }
+    /** Open one of the instruction files the panel lists. */
+    | { type: "openInstruction"; path: string };
 
 // ---- checks
 
@@ -199,6 +210,7 @@ export const agentEventChecks: VariantChecks<AgentEvent> = {
     diff: { id: isString, proposal: isProposal, diff: isString },
     proposals: { pending: arrayOf(isProposal) },
     notice: { text: isString, level: oneOf("info", "warning", "error") },
+    instructions: { files: arrayOf(shape({ path: isString, source: isString, truncated: isBoolean })) },
     compacting: {},
     compacted: { summarized: isNumber, tokensBefore: isNumber, tokensAfter: isNumber, byModel: isBoolean, summary: isString },
     usage: {
@@ -220,7 +232,8 @@ export const toWebviewChecks: VariantChecks<ToWebview> = {
     },
     command: { command: oneOf("showHistory", "focusInput", "showChat") },
     agentLog: { events: arrayOf(isAgentEvent) },
-    agentEvent: { event: isAgentEvent }
+    agentEvent: { event: isAgentEvent },
+    instructions: { view: shape({ files: arrayOf(shape({ path: isString, truncated: isBoolean })), fromWorkspace: isBoolean }) }
 };
 
 const isMessageText = stringUpTo(MAX_MESSAGE_CHARS);
@@ -245,7 +258,8 @@ export const fromWebviewChecks: VariantChecks<FromWebview> = {
     openLink: { href: stringUpTo(8192) },
     selectModel: {},
     agentStop: {},
-    agentReview: { action: oneOf("accept", "reject", "open"), ids: isProposalIds }
+    agentReview: { action: oneOf("accept", "reject", "open"), ids: isProposalIds },
+    openInstruction: { path: stringUpTo(4096) }
 };
 
 export const isToWebview = union(toWebviewChecks);

@@ -52,6 +52,11 @@ export interface ChatServiceOptions {
     saveIntervalMs?: number;
     /** The sampling seed of each answer (tests fix it). */
     seed?: () => number;
+    /**
+     * The project instructions for a message about these files (paths of its attachments), rendered for the system
+     * prompt (src/core/instructions); read at every message, so a changed file applies to the next one.
+     */
+    instructions?: (files: readonly string[], signal: AbortSignal) => Promise<string>;
 }
 
 /** A message that cannot be sent as it is; the text says what to do. */
@@ -346,7 +351,16 @@ export class ChatService {
     private async preparePrompt(thread: ChatThread, index: number, thinking: boolean, config: ChatConfig, signal: AbortSignal):
         Promise<{ request: ChatRequest; promptTokens: number }> {
         const budget = config.contextSize - answerReserve(config.contextSize, config.maxTokens);
-        const build = (start: number): ChatRequest => ({ messages: threadMessages(thread, index, start), enable_thinking: thinking });
+        const files = [...new Set(thread.exchanges.slice(thread.contextStart, index + 1).flatMap((exchange) => exchange.user.attachments.map((attachment) => attachment.path)))];
+        let instructions = "";
+        try {
+            instructions = await this.options.instructions?.(files, signal) ?? "";
+        } catch (error) {
+            if (signal.aborted) throw error;
+            this.options.log.warn(`Chat: could not read the project instructions: ${errorMessage(error)}`);
+        }
+        const system = instructions === "" ? SYSTEM_PROMPT : `${SYSTEM_PROMPT}\n\n${instructions}`;
+        const build = (start: number): ChatRequest => ({ messages: threadMessages(thread, index, start, system), enable_thinking: thinking });
         const count = async (request: ChatRequest) => (await this.options.engine.tokenize(
             { kind: "segments", segments: buildChatPromptSegments({ ...request, add_generation_prompt: true }) }, signal)).length;
         let request = build(thread.contextStart);
@@ -363,7 +377,7 @@ export class ChatService {
             if (start === thread.contextStart) break;
             this.options.log.info(`Chat: the context is full (${promptTokens} of ${budget} prompt tokens): ` +
                 `exchanges ${thread.contextStart + 1}–${start} are summarised for the model`);
-            thread.contextSummary = await this.summarizeUpTo(thread, start, config, signal);
+            thread.contextSummary = await this.summarizeUpTo(thread, start, config, system, signal);
             thread.contextStart = start;
             this.changeEmitter.fire();
             request = build(start);
@@ -381,11 +395,11 @@ export class ChatService {
      * the model with thinking off, asked right after them so the engine reuses its cache of that prefix; a request
      * of its own with a transcript cut to fit when that would not fit; a digest when the model fails.
      */
-    private async summarizeUpTo(thread: ChatThread, upTo: number, config: ChatConfig, signal: AbortSignal): Promise<ContextSummary> {
+    private async summarizeUpTo(thread: ChatThread, upTo: number, config: ChatConfig, system: string, signal: AbortSignal): Promise<ContextSummary> {
         const summaryTokens = Math.max(64, Math.min(512, Math.floor(config.contextSize / 8)));
         const maxWords = Math.floor(summaryTokens * 0.6);
         // The part that leaves the prompt, as the model read it: the messages of exchanges contextStart … upTo-1.
-        const part = threadMessages(thread, upTo - 1, thread.contextStart);
+        const part = threadMessages(thread, upTo - 1, thread.contextStart, system);
         const finished = part.slice(1);
         const last = thread.exchanges[upTo - 1];
         if (last?.answer && last.answer.content.trim().length > 0) finished.push({ role: "assistant", content: last.answer.content });

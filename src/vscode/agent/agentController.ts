@@ -17,6 +17,7 @@ import { thinkingFor } from "../../core/settings";
 import { NodeCommandRunner } from "../../node/agent/commandRunner";
 import type { EngineService } from "../engineService";
 import type { ProposalReview } from "../proposalReview";
+import { activeEditorFiles, instructionSettings } from "../instructions";
 import { getSettings } from "../settings";
 import { approveInEditor } from "./approver";
 import { vscodeDiagnostics } from "./diagnostics";
@@ -185,7 +186,8 @@ export class AgentController implements vscode.Disposable {
             isTrusted: () => vscode.workspace.isTrusted,
             platform: `${os.type()}, ${process.platform === "win32" ? "cmd.exe" : process.env.SHELL ?? "/bin/sh"}`,
             log: this.deps.logger,
-            proposals: this.deps.review.store
+            proposals: this.deps.review.store,
+            instructions: { settings: instructionSettings, contextFiles: activeEditorFiles }
         });
         const transcript = new Transcript();
         const subscription = session.onEvent((event) => this.onEvent(transcript, event));

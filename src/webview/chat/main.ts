@@ -14,6 +14,7 @@ import { createEngineLine } from "./components/engineLine";
 import { createFooter } from "./components/footer";
 import { createHistoryPanel } from "./components/history";
 import { createInputBar, type InputBarState, type PanelMode } from "./components/inputBar";
+import { createInstructionsLine } from "./components/instructionsLine";
 import { createReviewBar } from "./components/reviewBar";
 import { createTranscript } from "./components/transcript";
 import { append } from "./dom";
@@ -82,6 +83,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
             post({ type: "openChat", id });
         }
     }, agent.element);
+    const instructionsLine = createInstructionsLine(post);
     const inputBar = createInputBar({
         post,
         agentRunning: () => agent.running,
@@ -92,7 +94,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
             transcript.scrollToBottom();
             announcer.announce(mode === "agent" ? "Agent mode." : "Chat mode.");
         }
-    }, createContextChips(post), saved);
+    }, createContextChips(post), saved, instructionsLine);
     const footer = createFooter();
 
     append(root, engineLine.element, history.element, transcript.element, inputBar.element, footer.element, announcer.element);
@@ -138,6 +140,9 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
                 return;
             case "agentEvent":
                 agent.apply(message.event);
+                return;
+            case "instructions":
+                instructionsLine.render(message.view);
                 return;
             case "command":
                 if (message.command === "showHistory") {

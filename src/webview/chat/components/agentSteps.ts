@@ -206,6 +206,13 @@ export function createAgentSteps(host: AgentStepsHost, reviewBar: ReviewBar): Ag
                 append(container(), h("div", { className: `answer-status ${event.level}`, role: event.level === "error" ? "alert" : "note" },
                     icon(event.level === "info" ? "info" : event.level === "warning" ? "warning" : "error"), event.text));
                 break;
+            case "instructions": {
+                endBlock();
+                const names = event.files.map((file) => `${file.path}${file.truncated ? " (cut at the size limit)" : ""}`).join(", ");
+                append(container(), h("div", { className: "agent-step muted agent-instructions", title: "Project instructions in the system prompt" },
+                    icon("book"), ` Following ${names}`));
+                break;
+            }
             case "compacting":
                 endBlock();
                 append(container(), h("div", { className: "agent-step muted agent-compacting" }, "Compacting the conversation to fit the context…"));

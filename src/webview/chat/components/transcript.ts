@@ -84,7 +84,7 @@ export function createTranscript(host: TranscriptHost, agentElement: HTMLElement
         }
         exchanges.forEach((exchange, index) => {
             if (index === contextStart && contextStart > 0) {
-                const summary = view.thread.contextSummary;
+                const summary = view?.thread.contextSummary;
                 const above = contextStart === 1 ? "message above is" : `${contextStart} earlier messages above are`;
                 append(element, h("div", { className: "trim-rule", role: "separator", id: "trim-rule" },
                     h("span", {}, summary

@@ -242,6 +242,18 @@ export const SETTINGS = {
         scope: "machine",
         order: 44
     },
+    "agent.commandRules": {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Rules for the agent's `run_command`, checked for every part of a pipeline or `&&` / `;` chain: `\"allow npm test\"` "
+            + "(that command and its longer forms), `\"allow =git status\"` (exactly that), `\"ask …\"`, `\"deny /regex/\"`. A command runs "
+            + "without asking only when every part is allowed and it has no substitution, redirection or variable; a denied one never "
+            + "runs. Built-in rules deny `rm -rf /`-like commands, a download piped into a shell, and `git push --force`. A user "
+            + "setting only: a workspace cannot set it.",
+        scope: "machine",
+        order: 45
+    },
     "instructions.agentsMd": {
         type: "boolean",
         default: true,

@@ -4,6 +4,7 @@
  * cannot set) or allowed it for the rest of the session; run_command asks every time, and so does a change to a file
  * that runs code (tasks, settings, git hooks, .envrc: see runsCode.ts), with the real path and why it matters.
  */
+import { decideCommand, type CommandRule } from "./commandRules";
 import type { AgentTool, ToolName } from "./tools";
 
 export interface ApprovalTarget {
@@ -37,8 +38,8 @@ export type ApprovalAnswer = "allow" | "allowForSession" | "deny";
 export type Approver = (request: ApprovalRequest, signal: AbortSignal) => Promise<ApprovalAnswer>;
 
 export type ApprovalDecision =
-    | { allowed: true; by?: "user" | "setting" | "session" }
-    | { allowed: false; by: "user" | "restricted"; message: string };
+    | { allowed: true; by?: "user" | "setting" | "session" | "rule"; rule?: string }
+    | { allowed: false; by: "user" | "restricted" | "rule"; message: string; rule?: string };
 
 export interface ApprovalPolicyOptions {
     approve: Approver;
@@ -47,6 +48,8 @@ export interface ApprovalPolicyOptions {
     autoApprove: () => readonly string[];
     /** Told before the question is asked (the UI shows the call as waiting). */
     onPending?: (request: ApprovalRequest) => void;
+    /** run_command's allow / ask / deny rules (commandRules.ts), read for every command. */
+    commandRules?: () => readonly CommandRule[];
 }
 
 export const RESTRICTED_MODE_MESSAGE = "This workspace is in Restricted Mode (the user has not trusted it), so only the reading "
@@ -70,6 +73,17 @@ export class ApprovalPolicy {
         if (request.access === "write" && !flagged) {
             if (this.options.autoApprove().includes(request.tool)) return { allowed: true, by: "setting" };
             if (this.allowedForSession.has(request.tool)) return { allowed: true, by: "session" };
+        }
+        if (request.access === "command" && this.options.commandRules) {
+            const ruled = decideCommand(String(request.arguments.command ?? ""), this.options.commandRules());
+            if (ruled.decision === "deny") {
+                return {
+                    allowed: false, by: "rule", rule: ruled.reason,
+                    message: `The command was not run: ${ruled.reason} (qwenLocal.agent.commandRules). Do not try it another way; `
+                        + "do the task without it, or tell the user what you wanted to run and why."
+                };
+            }
+            if (ruled.decision === "allow") return { allowed: true, by: "rule", rule: ruled.reason };
         }
         this.options.onPending?.(request);
         let answer: ApprovalAnswer;

@@ -28,7 +28,7 @@ export type AgentEvent =
      * "pending": waiting for the user; "approved" (by the user, by the auto-approval setting, or for the rest of the
      * session); "denied" by the user; "refused" by policy (Restricted Mode).
      */
-    | { type: "approval"; id: string; state: "pending" | "approved" | "denied" | "refused"; by?: "user" | "setting" | "session" | "restricted" }
+    | { type: "approval"; id: string; state: "pending" | "approved" | "denied" | "refused"; by?: "user" | "setting" | "session" | "restricted" | "rule"; rule?: string }
     /** What the model gets back for the call (`ok: false`: an error it should act on). */
     | { type: "toolResult"; id: string; ok: boolean; text: string }
     /** A change this call proposed, as a unified diff. */

@@ -228,10 +228,13 @@ async function runCall(
         id, tool: tool.name, access: tool.access, summary: safeSummary(tool, args), arguments: args, ...(targets.length > 0 ? { targets } : {})
     }, signal);
     if (!decision.allowed) {
-        onEvent({ type: "approval", id, state: decision.by === "restricted" ? "refused" : "denied", by: decision.by });
+        onEvent({
+            type: "approval", id, state: decision.by === "user" ? "denied" : "refused", by: decision.by,
+            ...(decision.rule !== undefined ? { rule: decision.rule } : {})
+        });
         return { ok: false, text: decision.message };
     }
-    if (decision.by) onEvent({ type: "approval", id, state: "approved", by: decision.by });
+    if (decision.by) onEvent({ type: "approval", id, state: "approved", by: decision.by, ...(decision.rule !== undefined ? { rule: decision.rule } : {}) });
     if (signal.aborted) return { ok: false, text: STOPPED_MESSAGE };
     try {
         const result = await tool.invoke(args, context, signal);

@@ -8,6 +8,7 @@ import type { Logger } from "../log";
 import type { ChatMessage } from "../qwen35/types";
 import type { Engine, SamplingOptions } from "../engine";
 import { ApprovalPolicy, type Approver } from "./approvals";
+import { parseCommandRules, type CommandRule } from "./commandRules";
 import type { ProposalStore } from "../proposals/store";
 import { EditSession, type AcceptOutcome, type ProposalSummary } from "./editSession";
 import type { AgentEvent } from "./events";
@@ -29,6 +30,8 @@ export interface AgentSettings {
     sampling?: SamplingOptions;
     /** Most tokens of one model turn's answer (after the reasoning). */
     maxAnswerTokens?: number;
+    /** run_command's rules as the user wrote them (commandRules.ts); the built-in deny rules always follow. */
+    commandRules?: readonly unknown[];
 }
 
 export interface AgentSessionOptions {
@@ -68,6 +71,7 @@ export class AgentSession {
     private readonly touched = new Set<string>();
     /** The instruction files of the last request. */
     private instructionFiles: InstructionFile[] = [];
+    private readonly reportedRuleProblems = new Set<string>();
     private controller?: AbortController;
     private readonly disposables = new DisposableStore();
 
@@ -78,6 +82,7 @@ export class AgentSession {
             approve: options.approve,
             isTrusted: options.isTrusted,
             autoApprove: () => options.settings().autoApprove.filter((name) => name !== "run_command"),
+            commandRules: () => this.commandRules(),
             onPending: (request) => this.emit({ type: "approval", id: request.id, state: "pending" })
         });
         this.disposables.push(
@@ -178,6 +183,17 @@ export class AgentSession {
         this.disposables.dispose();
         this.edits.dispose();
         this.eventEmitter.dispose();
+    }
+
+    /** The command rules of the settings now; a rule that cannot be read is reported once and ignored. */
+    private commandRules(): CommandRule[] {
+        const { rules, problems } = parseCommandRules(this.options.settings().commandRules ?? []);
+        for (const problem of problems) {
+            if (this.reportedRuleProblems.has(problem)) continue;
+            this.reportedRuleProblems.add(problem);
+            this.emit({ type: "notice", level: "warning", text: `qwenLocal.agent.commandRules: ${problem}` });
+        }
+        return rules;
     }
 
     /** The project instruction files the last request read. */

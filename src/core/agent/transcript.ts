@@ -42,7 +42,7 @@ export class Transcript {
                 break;
             case "approval": {
                 const call = this.call(event.id);
-                if (call) call.approval = approvalText(event.state, event.by);
+                if (call) call.approval = approvalText(event.state, event.by, event.rule);
                 break;
             }
             case "toolResult": {
@@ -146,12 +146,13 @@ export function describe(proposal: ProposalSummary): string {
     }
 }
 
-function approvalText(state: string, by: string | undefined): string {
+function approvalText(state: string, by: string | undefined, rule: string | undefined): string {
     switch (state) {
         case "pending": return "waiting for your approval";
-        case "approved": return by === "setting" ? "auto-approved (setting)" : by === "session" ? "approved for this session" : "approved by you";
+        case "approved": return by === "setting" ? "auto-approved (setting)" : by === "session" ? "approved for this session"
+            : by === "rule" ? `run without asking: ${rule ?? "a command rule"}` : "approved by you";
         case "denied": return "declined by you";
-        default: return "refused: Restricted Mode";
+        default: return by === "rule" ? `not run: ${rule ?? "a command rule"}` : "refused: Restricted Mode";
     }
 }
 

@@ -77,6 +77,8 @@ export interface CommandOutput {
     truncated: boolean;
     timedOut: boolean;
     cancelled: boolean;
+    /** It sat waiting for input (no output after a question) and was interrupted. */
+    waitingForInput?: boolean;
 }
 
 /** Runs shell commands in the workspace (only ever after the user approved the call). */

@@ -204,7 +204,7 @@ export const agentEventChecks: VariantChecks<AgentEvent> = {
     toolCall: { id: isString, name: isString, arguments: isObject, summary: isString, access: optional(oneOf("read", "write", "command")) },
     approval: {
         id: isString, state: oneOf("pending", "approved", "denied", "refused"),
-        by: optional(oneOf("user", "setting", "session", "restricted"))
+        by: optional(oneOf("user", "setting", "session", "restricted", "rule")), rule: optional(isString)
     },
     toolResult: { id: isString, ok: isBoolean, text: isString },
     diff: { id: isString, proposal: isProposal, diff: isString },

@@ -21,6 +21,7 @@ import { activeEditorFiles, instructionSettings } from "../instructions";
 import { getSettings } from "../settings";
 import { approveInEditor } from "./approver";
 import { vscodeDiagnostics } from "./diagnostics";
+import { TerminalCommandRunner } from "./terminalRunner";
 import { TranscriptDocument } from "./transcriptDocument";
 import { VscodeWorkspaceFs } from "./vscodeWorkspaceFs";
 
@@ -167,11 +168,24 @@ export class AgentController implements vscode.Disposable {
 
     dispose(): void {
         this.newSession();
+        this.terminalRunnerInstance?.dispose();
         for (const disposable of this.disposables.reverse()) disposable.dispose();
         this.sessionEmitter.dispose();
     }
 
     // -----------------------------------------------------------------------------------------------------------
+
+    /** run_command's runner: the visible "Qwen Agent" terminal, the child-process runner where it has no shell integration. */
+    private terminalRunnerInstance?: TerminalCommandRunner;
+
+    private get terminalRunner(): TerminalCommandRunner {
+        this.terminalRunnerInstance ??= new TerminalCommandRunner({
+            fallback: new NodeCommandRunner({ passEnvironment: () => getSettings()["agent.commandEnvironment"] }),
+            passEnvironment: () => getSettings()["agent.commandEnvironment"],
+            log: this.deps.logger
+        });
+        return this.terminalRunnerInstance;
+    }
 
     private createSession(): Current {
         const fs = new VscodeWorkspaceFs(vscode.workspace.workspaceFolders ?? []);
@@ -179,7 +193,7 @@ export class AgentController implements vscode.Disposable {
         const session = new AgentSession({
             engine: this.deps.engine.client,
             fs,
-            shell: new NodeCommandRunner({ passEnvironment: () => getSettings()["agent.commandEnvironment"] }),
+            shell: this.terminalRunner,
             diagnostics: vscodeDiagnostics,
             approve: approveInEditor,
             settings: agentSettings,
@@ -232,6 +246,7 @@ export function agentSettings(): AgentSettings {
         thoughtBudgetTokens: thoughtBudgetTokens ?? 0,
         maxRounds: settings["agent.maxRounds"],
         autoApprove: settings["agent.autoApprove"],
+        commandRules: settings["agent.commandRules"],
         sampling: samplingFor(thinking, { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] })
     };
 }

@@ -32,7 +32,8 @@ export const runCommandTool: AgentTool = {
         if (folder.kind !== "directory") throw new ToolError(`${folder.display} is not a folder.`);
         const timeoutS = optionalInteger(args, "timeout_seconds", { min: 1, max: MAX_TIMEOUT_S }) ?? DEFAULT_TIMEOUT_S;
         const result = await shell.run(command, { cwd: folder.abs, timeoutMs: timeoutS * 1000, maxOutputChars: MAX_OUTPUT_CHARS, signal });
-        const status = result.cancelled ? "was stopped by the user"
+        const status = result.waitingForInput ? "waited for input and was interrupted"
+            : result.cancelled ? "was stopped by the user"
             : result.timedOut ? `was stopped after ${timeoutS} s (timeout)`
                 : result.exitCode !== null ? `exited with code ${result.exitCode}` : `was ended by signal ${result.signal ?? "?"}`;
         const output = result.output.trim() === "" ? "(no output)" : result.output;

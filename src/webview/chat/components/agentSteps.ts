@@ -123,9 +123,10 @@ export function createAgentSteps(host: AgentStepsHost, reviewBar: ReviewBar): Ag
     function approvalText(event: Extract<AgentEvent, { type: "approval" }>): string {
         switch (event.state) {
             case "pending": return "Waiting for your approval…";
-            case "approved": return event.by === "setting" ? "Approved by setting" : event.by === "session" ? "Approved for this session" : "Approved";
+            case "approved": return event.by === "setting" ? "Approved by setting" : event.by === "session" ? "Approved for this session"
+                : event.by === "rule" ? `Run without asking: ${event.rule ?? "a command rule"}` : "Approved";
             case "denied": return "Denied";
-            case "refused": return "Refused: Restricted Mode";
+            case "refused": return event.by === "rule" ? `Not run: ${event.rule ?? "a command rule"}` : "Refused: Restricted Mode";
         }
     }
 

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import * as vscode from "vscode";
 import { renderInstructions, type InstructionFile } from "../core/instructions";
-import { activeEditorFiles, isInstructionFile, workspaceInstructions } from "./instructions";
+import { activeEditorFiles, INSTRUCTION_FILES_GLOB, workspaceInstructions } from "./instructions";
 import type { AgentEvent } from "../core/agent/events";
 import type { ChatViewState, ContextView, EngineView, FromWebview, PanelCommand, ToWebview } from "../core/chat/protocol";
 import { isFromWebview, isSafeLink } from "../core/chat/protocol";
@@ -70,6 +70,8 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
         private readonly log: Logger,
         private readonly agent: AgentController
     ) {
+        // Instruction files created, changed or deleted (by any means) show in the panel at once.
+        const instructionsWatcher = vscode.workspace.createFileSystemWatcher(INSTRUCTION_FILES_GLOB);
         this.disposables.push(
             // The controller creates its session on first use and a new one after "New Agent Session": follow it.
             agent.onDidChangeSession((session) => {
@@ -85,9 +87,10 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                 this.post({ type: "context", context: this.contextView() });
                 this.refreshInstructions();
             }),
-            vscode.workspace.onDidSaveTextDocument((document) => {
-                if (isInstructionFile(document.uri)) this.refreshInstructions();
-            }),
+            instructionsWatcher,
+            instructionsWatcher.onDidChange(() => this.refreshInstructions()),
+            instructionsWatcher.onDidCreate(() => this.refreshInstructions()),
+            instructionsWatcher.onDidDelete(() => this.refreshInstructions()),
             vscode.workspace.onDidGrantWorkspaceTrust(() => this.refreshInstructions()),
             engine.onDidChangeState((state) => {
                 this.post({ type: "engine", engine: engineView(state) });

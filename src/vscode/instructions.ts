@@ -40,8 +40,5 @@ export async function workspaceInstructions(touched: readonly string[]): Promise
     return discoverInstructions(fs, new WorkspacePaths(fs), touched, instructionSettings());
 }
 
-/** Whether a saved file may be an instruction file (its change shows in the panel at once). */
-export function isInstructionFile(uri: vscode.Uri): boolean {
-    const path = uri.path;
-    return /\/(AGENTS|CLAUDE)\.md$/i.test(path) || path.endsWith("/.github/copilot-instructions.md") || /\/\.qwen-local\/rules\/[^/]+\.md$/i.test(path);
-}
+/** Every file that can be an instruction file, for a file watcher. */
+export const INSTRUCTION_FILES_GLOB = "**/{AGENTS.md,CLAUDE.md,.github/copilot-instructions.md,.qwen-local/rules/*.md}";

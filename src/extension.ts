@@ -9,6 +9,7 @@ import { AgentController } from "./vscode/agent/agentController";
 import { registerChat } from "./vscode/chatView";
 import { CommandActivity } from "./vscode/commandActivity";
 import { registerCommands } from "./vscode/commands";
+import { CommitMessageWriter } from "./vscode/commitMessage";
 import { EditorCommands } from "./vscode/editorCommands";
 import { EngineService } from "./vscode/engineService";
 import { InlineSuggestions } from "./vscode/inlineCompletion";
@@ -44,6 +45,8 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
     context.subscriptions.push(...chat.disposables);
     const editorCommands = new EditorCommands({ engine, logger, channel, chat: chat.service, showChat: chat.showChat, review, activity });
     context.subscriptions.push(editorCommands);
+    const commitMessages = new CommitMessageWriter(engine, logger);
+    context.subscriptions.push(commitMessages);
 
     // Off the activation path: a cheap, offline look for the model file, for the status bar.
     setTimeout(() => {

@@ -6,6 +6,7 @@
  * Screenshots in .artifacts/e2e/.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { FrameLocator } from "playwright-core";
@@ -44,7 +45,12 @@ const responses: ScriptedResponse[] = [
         match: index === 0 ? endsWith("Read the modules one per step") : `marker-${index}-end-of-header[^]*$`,
         text: `</think>\n\nReading module ${index + 1}.\n\n${call("read_file", { path: `src/module-${index + 1}.ts` })}`
     })),
-    { match: `marker-${MODULES}-end-of-header`, text: `</think>\n\nAll ${MODULES} modules read.` }
+    { match: `marker-${MODULES}-end-of-header`, text: `</think>\n\nAll ${MODULES} modules read.` },
+    // Write Commit Message: only a prompt with the staged diff and the recent subjects as examples.
+    {
+        match: "chore: start the ledger[^]*The staged changes:[^]*src/module-2\\.ts[^]*QL-COMMIT-CHANGE",
+        text: "feat(ledger): note the reviewed state of module 2\n\nMark module 2 as reviewed so the audit can skip it."
+    }
 ];
 
 describe("the agent for real work (UI)", function () {
@@ -60,6 +66,11 @@ describe("the agent for real work (UI)", function () {
         // A tokenizer that packs text as the real one does, so a 4096-token context holds the agent's prompt.
         options.settings!["qwenLocal.model"] = await ensureLongSessionModel(30);
         options.settings!["qwenLocal.agent.commandRules"] = ["allow node -e"];
+        // A git repository with one commit, for Write Commit Message.
+        const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], { cwd: workspace });
+        git("init", "-q");
+        git("add", "-A");
+        git("commit", "-q", "-m", "chore: start the ledger");
     });
 
     const session = useWorkbench(options);
@@ -127,5 +138,28 @@ describe("the agent for real work (UI)", function () {
         assert.equal(await view.locator(".tool-call[data-tool='read_file'][data-state='ok']").count(), MODULES);
         assert.match(await view.locator("#agent-log .agent-text").last().innerText(), new RegExp(`All ${MODULES} modules read\\.`));
         await session.workbench.screenshot(`${this.test!.fullTitle()}`);
+    });
+
+    it("writes a commit message from the staged changes into the Source Control input box", async function () {
+        const workbench = session.workbench;
+        const file = path.join(workspace, "src/module-2.ts");
+        const original = fs.readFileSync(file, "utf8");
+        fs.writeFileSync(file, `${original}\n// QL-COMMIT-CHANGE: reviewed\n`);
+        execFileSync("git", ["add", "src/module-2.ts"], { cwd: workspace });
+        try {
+            await workbench.page.locator(".part.activitybar .action-item [aria-label^='Source Control']").first().click();
+            const scm = workbench.page.locator(".part.sidebar");
+            await scm.locator(".monaco-list-row", { hasText: "Staged Changes" }).first().waitFor({ timeout: 60_000 });
+            await workbench.runCommand("Qwen Local: Write Commit Message");
+            const input = scm.locator(".scm-editor .view-lines").first();
+            await waitFor("the commit message in the Source Control input box", async () => (await input.innerText().catch(() => "")).replace(/\s+/g, " "),
+                (text) => /feat\(ledger\): note the reviewed state of module 2/.test(text) && /Mark module 2 as reviewed/.test(text), 60_000);
+            await workbench.screenshot(this.test!.fullTitle());
+            // Nothing was committed.
+            assert.equal(execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: workspace, encoding: "utf8" }).trim(), "1");
+        } finally {
+            execFileSync("git", ["reset", "-q", "HEAD", "src/module-2.ts"], { cwd: workspace });
+            fs.writeFileSync(file, original);
+        }
     });
 });

@@ -9,6 +9,7 @@ import { AgentController } from "./vscode/agent/agentController";
 import { registerChat } from "./vscode/chatView";
 import { CommandActivity } from "./vscode/commandActivity";
 import { registerCommands } from "./vscode/commands";
+import { Checkpoints } from "./vscode/checkpoints";
 import { CommitMessageWriter } from "./vscode/commitMessage";
 import { EditorCommands } from "./vscode/editorCommands";
 import { EngineService } from "./vscode/engineService";
@@ -38,7 +39,9 @@ export function activate(context: vscode.ExtensionContext): QwenLocalApi {
     context.subscriptions.push(inlineSuggestions);
     // One review of every proposed change: the agent's, the editor commands', the chat's Apply.
     const review = new ProposalReview(logger);
-    const agent = new AgentController({ engine, logger, channel, review });
+    const checkpoints = new Checkpoints(context, review, logger);
+    context.subscriptions.push(checkpoints);
+    const agent = new AgentController({ engine, logger, channel, review, checkpoints });
     const activity = new CommandActivity();
     context.subscriptions.push(agent, review, activity);
     const chat = registerChat({ context, engine, logger, agent, review });

@@ -193,6 +193,15 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                 this.refreshInstructions();
                 await this.service.send(message.text, this.context.takeAttachments(), message.thinking);
                 return;
+            case "restoreTurn": {
+                const start = this.agentEvents.findIndex((event) => event.type === "start" && event.turn === message.turn);
+                const task = start >= 0 ? (this.agentEvents[start] as Extract<AgentEvent, { type: "start" }>).task : undefined;
+                if (!await this.agent.restoreTurn(message.turn)) return;
+                if (start >= 0) this.agentEvents.splice(start);
+                this.post({ type: "agentLog", events: this.agentEvents });
+                if (task !== undefined) this.post({ type: "draft", text: task });
+                return;
+            }
             case "openInstruction": {
                 // Only a file the panel was told about: the path comes from the webview.
                 const file = this.instructionFiles.find((candidate) => candidate.path === message.path);

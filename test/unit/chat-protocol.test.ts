@@ -27,7 +27,7 @@ const proposal = { id: 1, kind: "modify", path: "src/a.ts", absPath: "/w/src/a.t
 
 /** One of each agent event, as a session emits them. */
 const agentEvents: AgentEvent[] = [
-    { type: "start", task: "Rename formatPrice" },
+    { type: "start", task: "Rename formatPrice", turn: 1 },
     { type: "round", round: 1, maxRounds: 25 },
     { type: "thinking", text: "I'll search" },
     { type: "text", text: "Let me look." },
@@ -79,7 +79,8 @@ const fromWebviewSamples: Samples<FromWebview> = {
         good: [{ type: "agentReview", action: "open", ids: [3] }, { type: "agentReview", action: "accept", ids: "all" }],
         bad: [{ type: "agentReview", action: "apply", ids: "all" }, { type: "agentReview", action: "accept", ids: [-1] }]
     },
-    openInstruction: { good: [{ type: "openInstruction", path: "AGENTS.md" }], bad: [{ type: "openInstruction", path: "x".repeat(4097) }, { type: "openInstruction" }] }
+    openInstruction: { good: [{ type: "openInstruction", path: "AGENTS.md" }], bad: [{ type: "openInstruction", path: "x".repeat(4097) }, { type: "openInstruction" }] },
+    restoreTurn: { good: [{ type: "restoreTurn", turn: 2 }], bad: [{ type: "restoreTurn", turn: 0 }, { type: "restoreTurn", turn: 1.5 }, { type: "restoreTurn", turn: "2" }] }
 };
 
 const toWebviewSamples: Samples<ToWebview> = {
@@ -99,7 +100,8 @@ const toWebviewSamples: Samples<ToWebview> = {
     instructions: {
         good: [{ type: "instructions", view: { files: [{ path: "AGENTS.md", truncated: true }], fromWorkspace: false } }],
         bad: [{ type: "instructions", view: { files: [{ path: "AGENTS.md" }], fromWorkspace: false } }]
-    }
+    },
+    draft: { good: [{ type: "draft", text: "Rename it" }], bad: [{ type: "draft", text: 3 }] }
 };
 
 /** Not a value any field's check accepts (not even an optional field's). */

@@ -15,7 +15,8 @@ export type { ProposalKind, ProposalSummary } from "../proposals/types";
 export type AgentStopReason = "answered" | "roundLimit" | "cancelled" | "error";
 
 export type AgentEvent =
-    | { type: "start"; task: string }
+    /** A request begins; `turn` numbers the session's requests (its checkpoint, "Restore to here"). */
+    | { type: "start"; task: string; turn?: number }
     /** A new model turn begins (1-based). */
     | { type: "round"; round: number; maxRounds: number }
     /** Reasoning text as it streams (a delta). */

@@ -58,6 +58,8 @@ export interface AgentSessionOptions {
 }
 
 const DEFAULT_ANSWER_TOKENS = 16_384;
+/** How many recent requests "Restore to here" can rewind to. */
+const MAX_SNAPSHOTS = 50;
 
 export class AgentSession {
     readonly edits: EditSession;
@@ -72,6 +74,8 @@ export class AgentSession {
     /** The instruction files of the last request. */
     private instructionFiles: InstructionFile[] = [];
     private readonly reportedRuleProblems = new Set<string>();
+    /** The conversation before each recent request, by its turn. */
+    private readonly snapshots = new Map<number, ChatMessage[]>();
     private controller?: AbortController;
     private readonly disposables = new DisposableStore();
 
@@ -124,10 +128,14 @@ export class AgentSession {
             const tools = this.tools();
             await this.updateSystemMessage(tools, trusted);
             this.edits.beginTurn();
+            const turn = this.edits.origin.kind === "agent" ? this.edits.origin.turn : 0;
+            // What "Restore to here" rewinds the conversation to: everything before this request.
+            this.snapshots.set(turn, structuredClone(this.messages));
+            for (const old of [...this.snapshots.keys()].filter((key) => key <= turn - MAX_SNAPSHOTS)) this.snapshots.delete(old);
             const notes = this.edits.takeNotesForModel();
             const content = notes.length > 0 ? `[Since your last reply: ${notes.join(" ")}]\n\n${task}` : task;
             this.messages.push({ role: "user", content });
-            this.emit({ type: "start", task });
+            this.emit({ type: "start", task, turn });
             if (this.instructionFiles.length > 0) {
                 this.emit({ type: "instructions", files: this.instructionFiles.map(({ path, source, truncated }) => ({ path, source, truncated })) });
             }
@@ -158,6 +166,27 @@ export class AgentSession {
         } finally {
             this.controller = undefined;
         }
+    }
+
+    /**
+     * Rewinds the conversation to just before request `turn` (its message and everything after it are gone; what the
+     * session proposed and is still pending is rejected). False when that request is no longer remembered.
+     */
+    async rewind(turn: number): Promise<boolean> {
+        if (this.controller) throw new Error("The agent is still working; stop it first.");
+        const snapshot = this.snapshots.get(turn);
+        if (!snapshot) return false;
+        const later = this.edits.pending().map((proposal) => proposal.id);
+        if (later.length > 0) await this.edits.reject(later);
+        this.messages.splice(0, this.messages.length, ...snapshot);
+        for (const key of [...this.snapshots.keys()]) if (key >= turn) this.snapshots.delete(key);
+        return true;
+    }
+
+    /** The session's origin (for checkpoints): its number and the current request's. */
+    get origin(): { session: number; turn: number } | undefined {
+        const origin = this.edits.origin;
+        return origin.kind === "agent" ? { session: origin.session, turn: origin.turn } : undefined;
     }
 
     /** Stops the model and any running tool; the request ends as "cancelled". */

@@ -128,7 +128,9 @@ export type ToWebview =
     /** One more event of the agent session (text and thinking are deltas). */
     | { type: "agentEvent"; event: AgentEvent }
     /** The project instruction files in use (after a change of the open file, the chips, trust or the files). */
-    | { type: "instructions"; view: InstructionsView };
+    | { type: "instructions"; view: InstructionsView }
+    /** Puts text into the input box (a request that "Restore to here" took back). */
+    | { type: "draft"; text: string };
 
 // ---- webview → extension
 
@@ -160,7 +162,9 @@ export type FromWebview =
     /** Accept or reject proposals, or open their diffs ("all": the multi-file review). */
     | { type: "agentReview"; action: "accept" | "reject" | "open"; ids: ProposalIds }
     /** Open one of the instruction files the panel lists. */
-    | { type: "openInstruction"; path: string };
+    | { type: "openInstruction"; path: string }
+    /** "Restore to here" on the agent's request `turn`: its files back, the conversation rewound. */
+    | { type: "restoreTurn"; turn: number };
 
 // ---- checks
 
@@ -197,7 +201,7 @@ const isProposal: Check = shape({
 });
 /** The agent's events (src/core/agent/events.ts), one check per event type. */
 export const agentEventChecks: VariantChecks<AgentEvent> = {
-    start: { task: isString },
+    start: { task: isString, turn: optional(isNumber) },
     round: { round: isNumber, maxRounds: isNumber },
     thinking: { text: isString },
     text: { text: isString },
@@ -233,7 +237,8 @@ export const toWebviewChecks: VariantChecks<ToWebview> = {
     command: { command: oneOf("showHistory", "focusInput", "showChat") },
     agentLog: { events: arrayOf(isAgentEvent) },
     agentEvent: { event: isAgentEvent },
-    instructions: { view: shape({ files: arrayOf(shape({ path: isString, truncated: isBoolean })), fromWorkspace: isBoolean }) }
+    instructions: { view: shape({ files: arrayOf(shape({ path: isString, truncated: isBoolean })), fromWorkspace: isBoolean }) },
+    draft: { text: isString }
 };
 
 const isMessageText = stringUpTo(MAX_MESSAGE_CHARS);
@@ -259,7 +264,8 @@ export const fromWebviewChecks: VariantChecks<FromWebview> = {
     selectModel: {},
     agentStop: {},
     agentReview: { action: oneOf("accept", "reject", "open"), ids: isProposalIds },
-    openInstruction: { path: stringUpTo(4096) }
+    openInstruction: { path: stringUpTo(4096) },
+    restoreTurn: { turn: (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0 }
 };
 
 export const isToWebview = union(toWebviewChecks);

@@ -100,6 +100,8 @@ export interface ProposalStoreOptions {
     readDocument?: (document: string) => Promise<string | undefined>;
     /** Names the change in the editor's undo history when it is not one command's. */
     label?: string;
+    /** Told what is about to be written, before it is (the checkpoints record the files' state). */
+    onWillApply?: (changes: readonly FileChange[], proposals: readonly Proposal[]) => Promise<void>;
     now?: () => number;
 }
 
@@ -260,6 +262,7 @@ export class ProposalStore {
             }
             const placed = new Map<number, { start: number; end: number }>();
             if (ready.length > 0) {
+                await this.options.onWillApply?.(ready.map((item) => item.change), ready.map((item) => item.proposal));
                 await this.options.fs.applyChanges(ready.map((item) => item.change), this.labelFor(ready.map((item) => item.proposal)));
                 for (const item of ready) {
                     this.proposals.delete(item.proposal.id);

@@ -21,6 +21,7 @@ import { activeEditorFiles, instructionSettings } from "../instructions";
 import { getSettings } from "../settings";
 import { approveInEditor } from "./approver";
 import { vscodeDiagnostics } from "./diagnostics";
+import type { Checkpoints } from "../checkpoints";
 import { TerminalCommandRunner } from "./terminalRunner";
 import { TranscriptDocument } from "./transcriptDocument";
 import { VscodeWorkspaceFs } from "./vscodeWorkspaceFs";
@@ -46,6 +47,8 @@ export interface AgentControllerDeps {
     channel: vscode.LogOutputChannel;
     /** The workspace's proposals and their review, shared with the commands and the chat's Apply. */
     review: ProposalReview;
+    /** Where each request's file states are recorded ("Restore to here"). */
+    checkpoints?: Checkpoints;
 }
 
 export class AgentController implements vscode.Disposable {
@@ -157,6 +160,36 @@ export class AgentController implements vscode.Disposable {
         await this.deps.review.rejectIds(ids === "all" ? this.current.session.pending().map((proposal) => proposal.id) : ids);
     }
 
+    /**
+     * "Restore to here" on request `turn` of the current session: after the user confirms (the files listed), its
+     * files go back to before it and the conversation rewinds to just before it. True when done.
+     */
+    async restoreTurn(turn: number): Promise<boolean> {
+        const session = this.current?.session;
+        if (!session) return false;
+        if (session.busy) {
+            void vscode.window.showInformationMessage("Stop the agent first: it is still working.");
+            return false;
+        }
+        const origin = session.origin;
+        const checkpoint = origin && this.deps.checkpoints ? await this.deps.checkpoints.agentTurn(origin.session, turn) : undefined;
+        const conversation = "The conversation goes back to just before this request; its text returns to the input box.";
+        let confirmed: boolean;
+        if (checkpoint && checkpoint.files.length > 0) {
+            confirmed = await this.deps.checkpoints!.restore(checkpoint.id, { conversation });
+        } else {
+            confirmed = await vscode.window.showWarningMessage("Go back to before this request?", {
+                modal: true, detail: `No accepted change of it or later ones changed a file. ${conversation}`
+            }, "Go Back") === "Go Back";
+        }
+        if (!confirmed) return false;
+        if (!await session.rewind(turn)) {
+            void vscode.window.showWarningMessage("The files were restored, but that request is too old to rewind the conversation to.");
+            return false;
+        }
+        return true;
+    }
+
     /** All pending proposals in the multi-file diff. */
     openReview(): Promise<void> {
         return this.deps.review.openReview();
@@ -213,6 +246,13 @@ export class AgentController implements vscode.Disposable {
 
     private onEvent(transcript: Transcript, event: AgentEvent): void {
         transcript.push(event);
+        if (event.type === "start" && event.turn !== undefined) {
+            const origin = this.current?.session.origin;
+            if (origin && this.deps.checkpoints) {
+                this.deps.checkpoints.beginAgentTurn(origin.session, event.turn, event.task)
+                    .catch((error: unknown) => this.deps.logger.warn(`Could not begin a checkpoint: ${errorMessage(error)}`));
+            }
+        }
         this.transcriptDocument.update();
         if (event.type === "toolCall") this.deps.logger.debug(`Agent call: ${event.summary}`);
         if (event.type === "toolResult") this.deps.logger.trace(`Agent result for ${event.id}: ${event.text}`);

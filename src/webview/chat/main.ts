@@ -144,6 +144,9 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
             case "instructions":
                 instructionsLine.render(message.view);
                 return;
+            case "draft":
+                inputBar.setDraft(message.text);
+                return;
             case "command":
                 if (message.command === "showHistory") {
                     history.show();

@@ -152,8 +152,12 @@ export function createAgentSteps(host: AgentStepsHost, reviewBar: ReviewBar): Ag
                 endBlock();
                 turn = undefined;
                 running = true;
-                append(log, h("article", { className: "message user", "aria-label": "Your request" },
-                    h("div", { className: "message-header" }, h("span", { className: "author" }, icon("account"), "You")),
+                append(log, h("article", { className: "message user", "aria-label": "Your request", ...(event.turn !== undefined ? { "data-turn": String(event.turn) } : {}) },
+                    h("div", { className: "message-header" }, h("span", { className: "author" }, icon("account"), "You"),
+                        event.turn !== undefined ? h("button", {
+                            type: "button", className: "icon-button restore-turn", title: "Restore to here: the files back to before this request, and the conversation",
+                            "aria-label": "Restore to here", onclick: () => post({ type: "restoreTurn", turn: event.turn! })
+                        }, icon("discard"), h("span", {}, "Restore to here")) : undefined),
                     h("div", { className: "user-text" }, event.task)));
                 announce("The agent is working.");
                 return;

@@ -53,6 +53,8 @@ export interface InputBar {
     thinkingOn(): boolean;
     /** Puts the last message back in the input to edit and resend. */
     startEdit(text: string): void;
+    /** Puts text into the input, as a draft to edit and send (a request "Restore to here" took back). */
+    setDraft(text: string): void;
     focus(): void;
 }
 
@@ -251,6 +253,13 @@ export function createInputBar(host: InputBarHost, chips: ContextChips, saved: I
         render,
         thinkingOn,
         startEdit,
+        setDraft(text) {
+            input.value = text;
+            ui.draft = text;
+            host.save();
+            renderMeter();
+            input.focus();
+        },
         focus: () => input.focus()
     };
 }

@@ -146,7 +146,7 @@ describe("chat protocol", () => {
                 good: [{ type: "toolCall", id: "c1", name: "read_file", arguments: { path: "a" }, summary: "read a", access: "read" }],
                 bad: [{ type: "toolCall", id: "c1", name: "x", arguments: [], summary: "x" }]
             },
-            approval: { good: [{ type: "approval", id: "c1", state: "approved", by: "setting" }], bad: [{ type: "approval", id: "c1", state: "approved", by: "root" }] },
+            approval: { good: [{ type: "approval", id: "c1", state: "approved", by: "rule", rule: "allowed by the rule “allow npm test”" }, { type: "approval", id: "c1", state: "approved", by: "setting" }], bad: [{ type: "approval", id: "c1", state: "approved", by: "root" }] },
             toolResult: { good: [{ type: "toolResult", id: "c1", ok: false, text: "no" }], bad: [{ type: "toolResult", id: "c1", ok: 0, text: "no" }] },
             diff: { good: [{ type: "diff", id: "c1", proposal, diff: "" }], bad: [{ type: "diff", id: "c1", proposal: { ...proposal, added: "1" }, diff: "" }] },
             proposals: { good: [{ type: "proposals", pending: [proposal] }], bad: [{ type: "proposals", pending: [{ ...proposal, path: undefined }] }] },

@@ -40,6 +40,13 @@ const responses: ScriptedResponse[] = [
     { match: endsWith("Print the answer with node, then force-push"), text: "</think>\n\n" + call("run_command", { command: "node -e \"console.log(6*7)\"" }) },
     { match: endsWith("The command exited with code 0\\.\\n42"), text: "</think>\n\n" + call("run_command", { command: "git push --force origin main" }) },
     { match: endsWith("The command was not run: denied by the rule[^<]*"), text: "</think>\n\nThe answer is 42; I did not force-push, a rule forbids it." },
+    // Restore to here: a change to two files, accepted; then restored.
+    {
+        match: endsWith("Tag modules 3 and 4"),
+        text: "</think>\n\n" + call("edit_file", { path: "src/module-3.ts", old_text: "// marker-3-end-of-header", new_text: "// marker-3-end-of-header\n// TAGGED-3" })
+            + "\n" + call("edit_file", { path: "src/module-4.ts", old_text: "// marker-4-end-of-header", new_text: "// marker-4-end-of-header\n// TAGGED-4" })
+    },
+    { match: endsWith("Proposed 1 replacement in src/module-4\\.ts[^<]*"), text: "</think>\n\nTagged modules 3 and 4." },
     // The long session: one module per step, each step only when the previous module reached the prompt.
     ...Array.from({ length: MODULES }, (_, index): ScriptedResponse => ({
         match: index === 0 ? endsWith("Read the modules one per step") : `marker-${index}-end-of-header[^]*$`,
@@ -66,6 +73,7 @@ describe("the agent for real work (UI)", function () {
         // A tokenizer that packs text as the real one does, so a 4096-token context holds the agent's prompt.
         options.settings!["qwenLocal.model"] = await ensureLongSessionModel(30);
         options.settings!["qwenLocal.agent.commandRules"] = ["allow node -e"];
+        options.settings!["qwenLocal.agent.autoApprove"] = ["edit_file"];
         // A git repository with one commit, for Write Commit Message.
         const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], { cwd: workspace });
         git("init", "-q");
@@ -160,6 +168,47 @@ describe("the agent for real work (UI)", function () {
         } finally {
             execFileSync("git", ["reset", "-q", "HEAD", "src/module-2.ts"], { cwd: workspace });
             fs.writeFileSync(file, original);
+        }
+    });
+
+    it("Restore to here after an accepted change to two files: confirmed with the list, one restored, the one edited since offered for review, the conversation rewound", async function () {
+        const workbench = session.workbench;
+        const title = "restore to here";
+        const read = (file: string) => fs.readFileSync(path.join(workspace, file), "utf8");
+        const originals = { three: read("src/module-3.ts"), four: read("src/module-4.ts") };
+        try {
+            const view = await panel("agent");
+            await send(view, "Tag modules 3 and 4");
+            await view.locator("#agent-log .agent-done", { hasText: /^Done in 2 steps\.$/ }).waitFor({ timeout: 120_000 });
+            await view.locator("#agent-accept-all").click();
+            await waitFor("both files tagged on disk", async () => [read("src/module-3.ts"), read("src/module-4.ts")],
+                ([three, four]) => /TAGGED-3/.test(three!) && /TAGGED-4/.test(four!), 30_000);
+            // The user edits one of them afterwards.
+            fs.writeFileSync(path.join(workspace, "src/module-4.ts"), `${read("src/module-4.ts")}// the user's own line\n`);
+
+            const request = view.locator("#agent-log .message.user", { hasText: "Tag modules 3 and 4" }).last();
+            await request.locator(".restore-turn").click();
+            const dialog = workbench.page.locator(".monaco-dialog-box", { hasText: "Restore to before “Tag modules 3 and 4”?" });
+            await dialog.waitFor({ timeout: 30_000 });
+            const detail = await dialog.innerText();
+            assert.match(detail, /src\/module-3\.ts: restored/);
+            assert.match(detail, /src\/module-4\.ts: edited since — shown as a change to review/);
+            await workbench.screenshot(`${title} 1 confirmation`);
+            await dialog.locator(".monaco-button", { hasText: /^Restore$/ }).click();
+
+            await waitFor("module 3 restored on disk", async () => read("src/module-3.ts"), (text) => text === originals.three, 30_000);
+            assert.match(read("src/module-4.ts"), /TAGGED-4[^]*the user's own line/, "the file edited since is not overwritten");
+            await workbench.waitForStatusBarText("qwenLocal.agentChanges", /Qwen: 1 change/, 30_000);
+            // The conversation went back to before the request, whose text is in the input again.
+            await view.locator("#agent-log .message.user", { hasText: "Tag modules 3 and 4" }).waitFor({ state: "detached", timeout: 20_000 });
+            assert.equal(await view.locator("#chat-input").inputValue(), "Tag modules 3 and 4");
+            await workbench.screenshot(`${title} 2 restored`);
+            // The offered change puts module 4 back too, once accepted.
+            await workbench.runCommand("Qwen Local: Accept All Agent Changes");
+            await waitFor("module 4 restored after review", async () => read("src/module-4.ts"), (text) => text === originals.four, 30_000);
+        } finally {
+            fs.writeFileSync(path.join(workspace, "src/module-3.ts"), originals.three);
+            fs.writeFileSync(path.join(workspace, "src/module-4.ts"), originals.four);
         }
     });
 });

@@ -117,9 +117,13 @@ export class Checkpoints implements vscode.Disposable {
         });
     }
 
+    /**
+     * What a file is now: an editor's unsaved text where there is one, else the disk's (an open but saved document
+     * can lag behind a change another program just made on disk).
+     */
     private async readCurrent(file: string): Promise<string | undefined> {
         const open = vscode.workspace.textDocuments.find((document) => document.uri.scheme === "file" && document.uri.fsPath === file);
-        if (open) return open.getText();
+        if (open?.isDirty) return open.getText();
         try {
             return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
         } catch {

@@ -14,21 +14,9 @@ import type { Logger } from "../../core/log";
 import { commandEnvironment } from "../../node/agent/commandRunner";
 import { BoundedOutput, looksLikeAQuestion, stripAnsi } from "../../core/agent/terminalOutput";
 
-/** The shell-integration API (VS Code 1.93), typed here: the extension's @types/vscode is older. */
-interface ShellExecution {
-    read(): AsyncIterable<string>;
-}
-interface ShellIntegration {
-    readonly cwd?: vscode.Uri;
-    executeCommand(commandLine: string): ShellExecution;
-}
-interface IntegratedTerminal extends vscode.Terminal {
-    readonly shellIntegration?: ShellIntegration;
-}
-interface ShellWindow {
-    onDidChangeTerminalShellIntegration?: vscode.Event<{ terminal: vscode.Terminal; shellIntegration: ShellIntegration }>;
-    onDidEndTerminalShellExecution?: vscode.Event<{ terminal: vscode.Terminal; execution: ShellExecution; exitCode: number | undefined }>;
-}
+type ShellIntegration = vscode.TerminalShellIntegration;
+type IntegratedTerminal = vscode.Terminal;
+type ShellWindow = Pick<typeof vscode.window, "onDidChangeTerminalShellIntegration" | "onDidEndTerminalShellExecution">;
 
 export const AGENT_TERMINAL_NAME = "Qwen Agent";
 /** How long a new terminal gets to report its shell integration. */
@@ -56,13 +44,13 @@ export class TerminalCommandRunner implements CommandRunner, vscode.Disposable {
     }
 
     async run(command: string, options: { cwd: string; timeoutMs: number; maxOutputChars: number; signal: AbortSignal }): Promise<CommandOutput> {
-        const window = vscode.window as unknown as ShellWindow;
+        const window: ShellWindow = vscode.window;
         // A second command while one runs (the model asked for two at once) gets a terminal of its own.
         const terminal = this.busy || !this.terminal || this.terminal.exitStatus !== undefined ? this.create(options.cwd) : this.terminal;
         if (!this.busy) this.terminal = terminal;
         terminal.show(true);
         const integration = terminal.shellIntegration ?? await waitForIntegration(terminal, window, options.signal);
-        if (!integration || !window.onDidEndTerminalShellExecution) {
+        if (!integration) {
             this.options.log.info("Agent: the terminal has no shell integration; the command runs as a child process, its output shown in the terminal");
             return this.runWithoutIntegration(command, options);
         }
@@ -86,7 +74,7 @@ export class TerminalCommandRunner implements CommandRunner, vscode.Disposable {
         const kept = commandEnvironment(process.env, this.options.passEnvironment());
         const env: Record<string, string | null> = {};
         for (const name of Object.keys(process.env)) if (!(name in kept)) env[name] = null;
-        return vscode.window.createTerminal({ name: AGENT_TERMINAL_NAME, cwd, env, iconPath: new vscode.ThemeIcon("hubot"), isTransient: true }) as IntegratedTerminal;
+        return vscode.window.createTerminal({ name: AGENT_TERMINAL_NAME, cwd, env, iconPath: new vscode.ThemeIcon("hubot"), isTransient: true });
     }
 
     /** The child-process runner, its command and output written to a terminal of its own so the user sees them. */
@@ -108,7 +96,6 @@ export class TerminalCommandRunner implements CommandRunner, vscode.Disposable {
 }
 
 async function waitForIntegration(terminal: IntegratedTerminal, window: ShellWindow, signal: AbortSignal): Promise<ShellIntegration | undefined> {
-    if (!window.onDidChangeTerminalShellIntegration) return undefined;
     return new Promise((resolve) => {
         const done = (value: ShellIntegration | undefined) => {
             clearTimeout(timer);
@@ -118,7 +105,7 @@ async function waitForIntegration(terminal: IntegratedTerminal, window: ShellWin
         };
         const aborted = () => done(undefined);
         const timer = setTimeout(() => done(terminal.shellIntegration), INTEGRATION_WAIT_MS);
-        const subscription = window.onDidChangeTerminalShellIntegration!((event) => {
+        const subscription = window.onDidChangeTerminalShellIntegration((event) => {
             if (event.terminal === terminal) done(event.shellIntegration);
         });
         signal.addEventListener("abort", aborted, { once: true });
@@ -138,7 +125,7 @@ async function runIntegrated(terminal: IntegratedTerminal, integration: ShellInt
 
     const execution = integration.executeCommand(line);
     const ended = new Promise<number | undefined>((resolve) => {
-        const subscription = window.onDidEndTerminalShellExecution!((event) => {
+        const subscription = window.onDidEndTerminalShellExecution((event) => {
             if (event.execution !== execution) return;
             subscription.dispose();
             resolve(event.exitCode);

@@ -5,7 +5,8 @@
  * that runs code (tasks, settings, git hooks, .envrc: see runsCode.ts), with the real path and why it matters.
  */
 import { decideCommand, type CommandRule } from "./commandRules";
-import type { AgentTool, ToolName } from "./tools";
+import { describeOrigin, externalAutoApproved, type ExternalToolOrigin } from "./tools/external";
+import type { AgentTool } from "./tools";
 
 export interface ApprovalTarget {
     /** As the model wrote it, relative to the workspace folder. */
@@ -18,8 +19,10 @@ export interface ApprovalTarget {
 
 export interface ApprovalRequest {
     id: string;
-    tool: ToolName;
+    tool: AgentTool["name"];
     access: AgentTool["access"];
+    /** An external tool's MCP server or extension (access "external"). */
+    origin?: ExternalToolOrigin;
     summary: string;
     arguments: Record<string, unknown>;
     /** The files a writing call would change, as resolved when it asks. */
@@ -31,7 +34,7 @@ export function runsCode(request: Pick<ApprovalRequest, "targets">): boolean {
     return request.targets?.some((target) => target.warning !== undefined) ?? false;
 }
 
-/** "allowForSession" is offered for writing tools only; for run_command it counts as one "allow". */
+/** "allowForSession" is offered for writing and external tools; for run_command it counts as one "allow". */
 export type ApprovalAnswer = "allow" | "allowForSession" | "deny";
 
 /** Asks the user; resolves "deny" when the question is dismissed or the signal aborts. */
@@ -50,13 +53,15 @@ export interface ApprovalPolicyOptions {
     onPending?: (request: ApprovalRequest) => void;
     /** run_command's allow / ask / deny rules (commandRules.ts), read for every command. */
     commandRules?: () => readonly CommandRule[];
+    /** External tools, or MCP servers (all their tools), the user lets run without asking (`qwenLocal.mcp.autoApprove`). */
+    externalAutoApprove?: () => readonly string[];
 }
 
 export const RESTRICTED_MODE_MESSAGE = "This workspace is in Restricted Mode (the user has not trusted it), so only the reading "
     + "tools can be used: nothing can be changed and no command can run. Describe the changes you would make instead.";
 
 export class ApprovalPolicy {
-    private readonly allowedForSession = new Set<ToolName>();
+    private readonly allowedForSession = new Set<string>();
 
     constructor(private readonly options: ApprovalPolicyOptions) {}
 
@@ -72,6 +77,12 @@ export class ApprovalPolicy {
         const flagged = runsCode(request);
         if (request.access === "write" && !flagged) {
             if (this.options.autoApprove().includes(request.tool)) return { allowed: true, by: "setting" };
+            if (this.allowedForSession.has(request.tool)) return { allowed: true, by: "session" };
+        }
+        if (request.access === "external") {
+            if (externalAutoApproved({ name: request.tool, origin: request.origin }, this.options.externalAutoApprove?.() ?? [])) {
+                return { allowed: true, by: "setting" };
+            }
             if (this.allowedForSession.has(request.tool)) return { allowed: true, by: "session" };
         }
         if (request.access === "command" && this.options.commandRules) {
@@ -98,13 +109,17 @@ export class ApprovalPolicy {
                 message: `The user declined this call (${request.summary}); it did not run. Do not repeat it: continue another way, or ask the user.`
             };
         }
-        if (answer === "allowForSession" && request.access === "write" && !flagged) this.allowedForSession.add(request.tool);
+        if (answer === "allowForSession" && (request.access === "external" || (request.access === "write" && !flagged))) {
+            this.allowedForSession.add(request.tool);
+        }
         return { allowed: true, by: "user" };
     }
 }
 
 /** Longest argument shown in a write's question: the change itself is reviewed as a diff afterwards. */
 const ARGUMENT_CHARS = 300;
+/** Longer for an external tool's: nothing reviews its effect afterwards. */
+const EXTERNAL_ARGUMENT_CHARS = 2000;
 
 /**
  * What an approval question shows, for every UI: a command whole, however long (never cut: what is hidden could be
@@ -118,6 +133,19 @@ export function approvalDetail(request: ApprovalRequest): string {
         lines.push(`$ ${String(args.command ?? "")}`);
         if (args.cwd) lines.push(`in ${String(args.cwd)}`);
         lines.push("", "It runs with your permissions. Its output goes back to the model.");
+        return lines.join("\n");
+    }
+    if (request.access === "external") {
+        const origin = request.origin;
+        lines.push(origin ? `${origin.tool} from ${describeOrigin(origin)}` : request.tool);
+        lines.push("");
+        for (const [name, value] of Object.entries(args)) {
+            const text = typeof value === "string" ? value : JSON.stringify(value, null, 1);
+            lines.push(`${name}: ${text.length > EXTERNAL_ARGUMENT_CHARS ? `${text.slice(0, EXTERNAL_ARGUMENT_CHARS)}…` : text}`);
+        }
+        lines.push("", origin?.kind === "mcp"
+            ? "The server runs it with its own permissions (it may read or change anything it can reach). Its result goes back to the model."
+            : "The extension runs it with its own permissions. Its result goes back to the model.");
         return lines.join("\n");
     }
     for (const target of request.targets ?? []) {

@@ -5,7 +5,8 @@
  */
 
 /** What a tool does, for approvals (see tools/types.ts). */
-export type ToolAccess = "read" | "write" | "command";
+/** "external": a tool of an MCP server or another extension (external.ts); asked about per call unless allowed. */
+export type ToolAccess = "read" | "write" | "command" | "external";
 
 import type { ProposalSummary } from "../proposals/types";
 

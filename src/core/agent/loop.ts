@@ -225,7 +225,8 @@ async function runCall(
     }
     const targets = await approvalTargets(tool, args, context);
     const decision = await policy.decide({
-        id, tool: tool.name, access: tool.access, summary: safeSummary(tool, args), arguments: args, ...(targets.length > 0 ? { targets } : {})
+        id, tool: tool.name, access: tool.access, summary: safeSummary(tool, args), arguments: args, ...(targets.length > 0 ? { targets } : {}),
+        ...(tool.origin ? { origin: tool.origin } : {})
     }, signal);
     if (!decision.allowed) {
         onEvent({

@@ -16,6 +16,7 @@ import { runAgentLoop, type AgentLoopResult } from "./loop";
 import { WorkspacePaths } from "./paths";
 import { agentSystemPrompt } from "./prompt";
 import { availableTools, type AgentTool, type ToolContext } from "./tools";
+import { externalAgentTools, mergeExternalTools, type ExternalToolSource } from "./tools/external";
 import type { CommandRunner, DiagnosticsSource, WorkspaceFs } from "./workspaceFs";
 import { DisposableStore } from "../util/disposables";
 import { discoverInstructions, withInstructions, type InstructionFile, type InstructionSettings } from "../instructions";
@@ -32,6 +33,8 @@ export interface AgentSettings {
     maxAnswerTokens?: number;
     /** run_command's rules as the user wrote them (commandRules.ts); the built-in deny rules always follow. */
     commandRules?: readonly unknown[];
+    /** External tools (SERVER__TOOL) and MCP servers whose tools run without asking. */
+    externalAutoApprove?: readonly string[];
 }
 
 export interface AgentSessionOptions {
@@ -55,6 +58,11 @@ export interface AgentSessionOptions {
      * files the user's request is about (the open editor), besides those the session's tools touched.
      */
     instructions?: { settings: () => InstructionSettings; contextFiles?: () => readonly string[] };
+    /**
+     * Tools from outside (MCP servers, other extensions), listed at the start of every request in a trusted
+     * workspace; never in Restricted Mode (their servers are not even started).
+     */
+    externalTools?: ExternalToolSource;
 }
 
 const DEFAULT_ANSWER_TOKENS = 16_384;
@@ -87,6 +95,7 @@ export class AgentSession {
             isTrusted: options.isTrusted,
             autoApprove: () => options.settings().autoApprove.filter((name) => name !== "run_command"),
             commandRules: () => this.commandRules(),
+            externalAutoApprove: () => options.settings().externalAutoApprove ?? [],
             onPending: (request) => this.emit({ type: "approval", id: request.id, state: "pending" })
         });
         this.disposables.push(
@@ -117,6 +126,24 @@ export class AgentSession {
         return availableTools({ shell: this.options.shell, diagnostics: this.options.diagnostics }, this.options.isTrusted());
     }
 
+    /** The agent's own tools and, in a trusted workspace, the external ones (their sources started as needed). */
+    private async offeredTools(trusted: boolean, signal: AbortSignal): Promise<AgentTool[]> {
+        const own = this.tools();
+        const source = this.options.externalTools;
+        if (!source || !trusted) return own;
+        let specs;
+        try {
+            specs = await source.list(signal);
+        } catch (error) {
+            this.options.log?.warn(`Agent: the external tools could not be listed: ${error instanceof Error ? error.message : String(error)}`);
+            return own;
+        }
+        return mergeExternalTools(own, externalAgentTools(specs, source), (message) => {
+            this.options.log?.warn(`Agent: ${message}`);
+            this.emit({ type: "notice", level: "warning", text: message });
+        });
+    }
+
     /** Runs one request to its end (answer, round limit, Stop, or an error); one at a time. */
     async run(task: string): Promise<AgentLoopResult> {
         if (this.controller) throw new Error("The agent is still working on the previous request; stop it first.");
@@ -125,7 +152,7 @@ export class AgentSession {
         try {
             const settings = this.options.settings();
             const trusted = this.options.isTrusted();
-            const tools = this.tools();
+            const tools = await this.offeredTools(trusted, controller.signal);
             await this.updateSystemMessage(tools, trusted);
             this.edits.beginTurn();
             const turn = this.edits.origin.kind === "agent" ? this.edits.origin.turn : 0;

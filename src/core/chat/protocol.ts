@@ -205,7 +205,7 @@ export const agentEventChecks: VariantChecks<AgentEvent> = {
     round: { round: isNumber, maxRounds: isNumber },
     thinking: { text: isString },
     text: { text: isString },
-    toolCall: { id: isString, name: isString, arguments: isObject, summary: isString, access: optional(oneOf("read", "write", "command")) },
+    toolCall: { id: isString, name: isString, arguments: isObject, summary: isString, access: optional(oneOf("read", "write", "command", "external")) },
     approval: {
         id: isString, state: oneOf("pending", "approved", "denied", "refused"),
         by: optional(oneOf("user", "setting", "session", "restricted", "rule")), rule: optional(isString)

@@ -17,10 +17,12 @@ export async function approveInEditor(request: ApprovalRequest, signal: AbortSig
     const showAll = request.access === "command" ? "Show Full Command" : "Show Full Details";
     const message = request.access === "command"
         ? `Qwen wants to run a command in your workspace.`
+        : request.access === "external"
+        ? `Qwen wants to use ${request.origin?.kind === "mcp" ? `the MCP server "${request.origin.server}"` : "another extension's tool"}: ${request.summary}.`
         : flagged ? `Qwen wants to ${request.summary}: a file that can run code.` : `Qwen wants to ${request.summary}.`;
     const detail = approvalDetail(request);
     const long = detail.length > DETAIL_CHARS;
-    const buttons = [allow, ...(request.access === "write" && !flagged ? [always] : []), ...(long ? [showAll] : [])];
+    const buttons = [allow, ...((request.access === "write" && !flagged) || request.access === "external" ? [always] : []), ...(long ? [showAll] : [])];
     for (;;) {
         const shown = long ? `${detail.slice(0, DETAIL_CHARS)}…\n\n(${detail.length - DETAIL_CHARS} more characters: “${showAll}” opens all of it.)` : detail;
         const choice = await vscode.window.showWarningMessage(message, { modal: true, detail: shown }, ...buttons);

@@ -8,12 +8,15 @@ import type { EditSession, ProposalSummary } from "../editSession";
 import type { ToolAccess } from "../events";
 import type { WorkspacePaths } from "../paths";
 import type { CommandRunner, DiagnosticsSource, WorkspaceFs } from "../workspaceFs";
+import type { ExternalToolOrigin } from "./external";
 import type { ToolName } from "./names";
 
 /**
  * - "read": reads the workspace; runs without asking, also in an untrusted workspace.
  * - "write": proposes changes; asks the user per call unless they turned on auto-approval for the tool.
  * - "command": runs a process; asks the user every time.
+ * - "external": an MCP server's tool or another extension's (external.ts); asks per call unless the user allowed
+ *   its server or the tool (a setting the workspace cannot set) or allowed it for the rest of the session.
  */
 export type { ToolAccess } from "../events";
 
@@ -40,7 +43,8 @@ export interface ToolResult {
 }
 
 export interface AgentTool {
-    name: ToolName;
+    /** One of TOOL_NAMES for the agent's own tools; an external tool's name as its source gave it. */
+    name: ToolName | (string & {});
     description: string;
     parameters: JsonSchema & { type: "object" };
     access: ToolAccess;
@@ -48,6 +52,8 @@ export interface AgentTool {
     requires?: "shell" | "diagnostics";
     /** The arguments that name files it changes (writing tools): resolved for the approval, which shows where they lead. */
     pathArguments?: readonly string[];
+    /** Where an external tool comes from (access "external"). */
+    origin?: ExternalToolOrigin;
     /** One line for approvals and the transcript, e.g. "edit src/a.ts (2 replacements)". */
     summarize(args: Record<string, unknown>): string;
     invoke(args: Record<string, unknown>, context: ToolContext, signal: AbortSignal): Promise<ToolResult>;

@@ -112,7 +112,7 @@ export function createAgentSteps(host: AgentStepsHost, reviewBar: ReviewBar): Ag
         const args = JSON.stringify(event.arguments, undefined, 2) ?? "{}";
         const card = h("div", { className: "tool-call", id: `agent-call-${event.id}`, "data-tool": event.name, "data-state": "running" },
             h("div", { className: "tool-header" },
-                icon(event.access === "write" ? "edit" : event.access === "command" ? "terminal" : "tools"),
+                icon(event.access === "write" ? "edit" : event.access === "command" ? "terminal" : event.access === "external" ? "plug" : "tools"),
                 h("span", { className: "tool-name" }, event.name),
                 h("span", { className: "tool-summary" }, event.summary),
                 h("span", { className: "tool-approval", role: "status" })),

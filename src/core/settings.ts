@@ -23,7 +23,9 @@ export type SettingSpec =
         type: "object";
         properties: Record<string, { type: "string"; enum: readonly string[]; description: string }>;
         additionalProperties: false;
-    });
+    })
+    /** A map of named entries whose shape is checked where it is used (the MCP servers). */
+    | (SettingBase<Record<string, never>> & { type: "object"; additionalProperties: Record<string, unknown>; properties?: undefined });
 
 /**
  * What thinking can be set for, per task: the chat, the agent and each editor command. Inline completion is not
@@ -278,6 +280,53 @@ export const SETTINGS = {
         description: "Project instructions: put `.qwen-local/rules/*.md` into the system prompt; a rule with an `applyTo` glob in its front matter (`applyTo: \"src/**/*.ts\"` between `---` lines) only when the turn works on a matching file.",
         order: 53
     },
+    "mcpServers": {
+        type: "object",
+        default: {},
+        additionalProperties: {
+            type: "object",
+            properties: {
+                type: { type: "string", enum: ["stdio", "http", "sse"], description: "How to reach the server: `stdio` (a command), `http` (streamable HTTP)." },
+                command: { type: "string", description: "stdio: the program to start." },
+                args: { type: "array", items: { type: "string" }, description: "stdio: its arguments." },
+                env: { type: "object", additionalProperties: { type: ["string", "null"] }, description: "stdio: environment variables." },
+                envFile: { type: "string", description: "stdio: a file of environment variables." },
+                cwd: { type: "string", description: "stdio: the working directory." },
+                url: { type: "string", description: "http: the server's URL." },
+                headers: { type: "object", additionalProperties: { type: "string" }, description: "http: request headers." }
+            }
+        },
+        description: "MCP servers whose tools the agent may use, in the shape of the `servers` of VS Code's `.vscode/mcp.json`: "
+            + "`{ \"name\": { \"command\": \"npx\", \"args\": [\"-y\", \"some-mcp-server\"] } }` or `{ \"name\": { \"type\": \"http\", \"url\": \"…\" } }`. "
+            + "Each tool reaches the model as `SERVER__TOOL`; every call asks you first unless `#qwenLocal.mcp.autoApprove#` allows it. "
+            + "A server starts when the agent first needs it, and never in an untrusted workspace. A user setting only: a workspace cannot set it "
+            + "(a workspace's servers come from its `.vscode/mcp.json`).",
+        scope: "machine",
+        order: 46
+    },
+    "mcp.workspaceServers": {
+        type: "boolean",
+        default: true,
+        description: "Use the MCP servers of the workspace's `.vscode/mcp.json` (only in a trusted workspace, and each asks you once before it first starts).",
+        order: 47
+    },
+    "mcp.autoApprove": {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "MCP servers (all their tools: `\"files\"`) and tools (`\"files__read_text\"`) the agent may call without asking you each time. "
+            + "A user setting only: a workspace cannot set it.",
+        scope: "machine",
+        order: 48
+    },
+    "agent.extensionTools": {
+        type: "boolean",
+        default: false,
+        description: "Offer the agent the tools other extensions register for language models (`vscode.lm.tools`), as `vscode__NAME`. "
+            + "Every call asks you first unless `#qwenLocal.mcp.autoApprove#` names the tool. A user setting only: a workspace cannot set it.",
+        scope: "machine",
+        order: 49
+    },
     "instructions.maxFileChars": {
         type: "number",
         default: 16000,
@@ -293,7 +342,9 @@ export type SettingKey = keyof typeof SETTINGS;
 type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean :
     T extends readonly unknown[] ? string[] :
     keyof T extends never ? Record<string, number> : { -readonly [K in keyof T]: Widen<T[K]> };
-export type Settings = { -readonly [K in SettingKey]: Widen<(typeof SETTINGS)[K]["default"]> };
+/** Settings whose entries are checked where they are used. */
+type FreeForm = "mcpServers";
+export type Settings = { -readonly [K in Exclude<SettingKey, FreeForm>]: Widen<(typeof SETTINGS)[K]["default"]> } & { [K in FreeForm]: Record<string, unknown> };
 
 export const SETTINGS_SECTION = "qwenLocal";
 
@@ -302,7 +353,7 @@ export function readSettings(get: (key: string) => unknown): Settings {
     const settings = {} as Record<string, unknown>;
     for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, SettingSpec][]) {
         const value = get(key);
-        if (spec.type === "object" && Object.keys(spec.properties).length > 0 && Object.keys(spec.default).length > 0) {
+        if (spec.type === "object" && spec.properties && Object.keys(spec.properties).length > 0 && Object.keys(spec.default).length > 0) {
             settings[key] = readMap(spec.properties, spec.default, value);
             continue;
         }

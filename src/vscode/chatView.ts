@@ -11,7 +11,7 @@ import * as vscode from "vscode";
 import { renderInstructions, type InstructionFile } from "../core/instructions";
 import { activeEditorFiles, INSTRUCTION_FILES_GLOB, workspaceInstructions } from "./instructions";
 import type { AgentEvent } from "../core/agent/events";
-import type { ChatViewState, ContextView, EngineView, FromWebview, PanelCommand, ToWebview } from "../core/chat/protocol";
+import type { ChatViewState, ContextView, EngineView, FromWebview, McpServerAction, McpServersView, PanelCommand, ToWebview } from "../core/chat/protocol";
 import { isFromWebview, isSafeLink } from "../core/chat/protocol";
 import { ChatError, ChatService, type ChatConfig } from "../core/chat/service";
 import { answerReserve } from "../core/chat/trimming";
@@ -68,7 +68,9 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
         private readonly context: ChatContext,
         private readonly code: ChatCodeActions,
         private readonly log: Logger,
-        private readonly agent: AgentController
+        private readonly agent: AgentController,
+        private readonly mcp?: McpPanelPort,
+        private readonly showLog?: () => void
     ) {
         // Instruction files created, changed or deleted (by any means) show in the panel at once.
         const instructionsWatcher = vscode.workspace.createFileSystemWatcher(INSTRUCTION_FILES_GLOB);
@@ -96,6 +98,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                 this.post({ type: "engine", engine: engineView(state) });
                 this.post({ type: "context", context: this.contextView() });
             }),
+            mcp?.onDidChange(() => this.post({ type: "mcpServers", view: mcp.view() })) ?? { dispose: () => undefined },
             vscode.workspace.onDidChangeConfiguration((event) => {
                 if (affectsSetting(event, "thinking", "chat.maxTokens", "contextSize")) this.postState();
                 if (event.affectsConfiguration("qwenLocal.instructions")) this.refreshInstructions();
@@ -182,6 +185,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                 if (this.pendingCommand) this.post({ type: "command", command: this.pendingCommand });
                 this.pendingCommand = undefined;
                 this.refreshInstructions();
+                if (this.mcp) this.post({ type: "mcpServers", view: this.mcp.view() });
                 return;
             case "send":
                 if (message.mode === "agent") {
@@ -243,6 +247,12 @@ class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable 
                 return;
             case "selectModel":
                 await vscode.commands.executeCommand("qwenLocal.selectModel");
+                return;
+            case "mcpServer":
+                await this.mcp?.act(message.name, message.action);
+                return;
+            case "showLog":
+                this.showLog?.();
                 return;
             case "agentStop":
                 this.agent.stop();
@@ -339,6 +349,13 @@ function engineView(state: ServiceState): EngineView {
     }
 }
 
+/** What the panel shows of the MCP servers and does with them (./mcp.ts). */
+export interface McpPanelPort {
+    view(): McpServersView;
+    readonly onDidChange: (listener: () => void) => { dispose(): void };
+    act(name: string, action: McpServerAction): Promise<void>;
+}
+
 export interface ChatDeps {
     context: vscode.ExtensionContext;
     engine: EngineService;
@@ -347,6 +364,10 @@ export interface ChatDeps {
     agent: AgentController;
     /** Where Apply on a code block proposes its change. */
     review: ProposalReview;
+    /** The MCP servers line; absent: none shown. */
+    mcp?: McpPanelPort;
+    /** Opens the log. */
+    showLog?: () => void;
 }
 
 /** Builds the chat (service, view, context, code actions, commands); everything returned is to be disposed. */
@@ -357,7 +378,7 @@ export interface Chat {
     disposables: vscode.Disposable[];
 }
 
-export function registerChat({ context, engine, logger, agent, review }: ChatDeps): Chat {
+export function registerChat({ context, engine, logger, agent, review, mcp, showLog }: ChatDeps): Chat {
     const storage = context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, "no-workspace");
     const store = new FileChatStore(path.join(storage.fsPath, "chats"), logger);
     const service = new ChatService({
@@ -374,7 +395,7 @@ export function registerChat({ context, engine, logger, agent, review }: ChatDep
     const ready = service.initialize();
     const chatContext = new ChatContext(logger);
     const code = new ChatCodeActions(logger, () => chatContext.lastEditor, review);
-    const provider = new ChatViewProvider(context.extensionUri, service, ready, engine, chatContext, code, logger, agent);
+    const provider = new ChatViewProvider(context.extensionUri, service, ready, engine, chatContext, code, logger, agent, mcp, showLog);
     const disposables: vscode.Disposable[] = [
         chatContext,
         provider,

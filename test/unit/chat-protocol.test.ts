@@ -80,7 +80,12 @@ const fromWebviewSamples: Samples<FromWebview> = {
         bad: [{ type: "agentReview", action: "apply", ids: "all" }, { type: "agentReview", action: "accept", ids: [-1] }]
     },
     openInstruction: { good: [{ type: "openInstruction", path: "AGENTS.md" }], bad: [{ type: "openInstruction", path: "x".repeat(4097) }, { type: "openInstruction" }] },
-    restoreTurn: { good: [{ type: "restoreTurn", turn: 2 }], bad: [{ type: "restoreTurn", turn: 0 }, { type: "restoreTurn", turn: 1.5 }, { type: "restoreTurn", turn: "2" }] }
+    restoreTurn: { good: [{ type: "restoreTurn", turn: 2 }], bad: [{ type: "restoreTurn", turn: 0 }, { type: "restoreTurn", turn: 1.5 }, { type: "restoreTurn", turn: "2" }] },
+    mcpServer: {
+        good: [{ type: "mcpServer", name: "files", action: "restart" }],
+        bad: [{ type: "mcpServer", name: "files", action: "delete" }, { type: "mcpServer", name: "x".repeat(201), action: "start" }]
+    },
+    showLog: { good: [{ type: "showLog" }], bad: [{ type: "showlog" }, null] }
 };
 
 const toWebviewSamples: Samples<ToWebview> = {
@@ -101,7 +106,17 @@ const toWebviewSamples: Samples<ToWebview> = {
         good: [{ type: "instructions", view: { files: [{ path: "AGENTS.md", truncated: true }], fromWorkspace: false } }],
         bad: [{ type: "instructions", view: { files: [{ path: "AGENTS.md" }], fromWorkspace: false } }]
     },
-    draft: { good: [{ type: "draft", text: "Rename it" }], bad: [{ type: "draft", text: 3 }] }
+    draft: { good: [{ type: "draft", text: "Rename it" }], bad: [{ type: "draft", text: 3 }] },
+    mcpServers: {
+        good: [{
+            type: "mcpServers",
+            view: { servers: [{ name: "files", source: "workspace", state: "failed", toolCount: 0, error: "exited" }, { name: "t", source: "settings", state: "running", toolCount: 3 }], restricted: false }
+        }],
+        bad: [
+            { type: "mcpServers", view: { servers: [{ name: "files", source: "workspace", state: "exploded", toolCount: 0 }], restricted: false } },
+            { type: "mcpServers", view: { servers: [], restricted: "no" } }
+        ]
+    }
 };
 
 /** Not a value any field's check accepts (not even an optional field's). */

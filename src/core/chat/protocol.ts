@@ -81,6 +81,25 @@ export interface InstructionsView {
     fromWorkspace: boolean;
 }
 
+/** The MCP servers the agent may use, and what each is doing (src/node/mcp). */
+export interface McpServersView {
+    servers: McpServerView[];
+    /** Restricted Mode: no server starts, and the panel says why. */
+    restricted: boolean;
+}
+
+export interface McpServerView {
+    name: string;
+    /** Where it is configured. */
+    source: "workspace" | "settings";
+    state: "stopped" | "starting" | "running" | "failed" | "declined";
+    toolCount: number;
+    /** Why it failed or was not started. */
+    error?: string;
+}
+
+export type McpServerAction = "start" | "stop" | "restart";
+
 export interface EngineView {
     kind: "idle" | "busy" | "ready" | "error";
     /** One line: "Model loads when you send", "Loading model 40%", "Ready", the error. */
@@ -130,7 +149,9 @@ export type ToWebview =
     /** The project instruction files in use (after a change of the open file, the chips, trust or the files). */
     | { type: "instructions"; view: InstructionsView }
     /** Puts text into the input box (a request that "Restore to here" took back). */
-    | { type: "draft"; text: string };
+    | { type: "draft"; text: string }
+    /** The MCP servers and their states (on load, and whenever one changes). */
+    | { type: "mcpServers"; view: McpServersView };
 
 // ---- webview → extension
 
@@ -164,7 +185,11 @@ export type FromWebview =
     /** Open one of the instruction files the panel lists. */
     | { type: "openInstruction"; path: string }
     /** "Restore to here" on the agent's request `turn`: its files back, the conversation rewound. */
-    | { type: "restoreTurn"; turn: number };
+    | { type: "restoreTurn"; turn: number }
+    /** Start, stop or restart one of the MCP servers the panel lists. */
+    | { type: "mcpServer"; name: string; action: McpServerAction }
+    /** Open the log (an MCP server's stderr, the engine's messages). */
+    | { type: "showLog" };
 
 // ---- checks
 
@@ -238,7 +263,16 @@ export const toWebviewChecks: VariantChecks<ToWebview> = {
     agentLog: { events: arrayOf(isAgentEvent) },
     agentEvent: { event: isAgentEvent },
     instructions: { view: shape({ files: arrayOf(shape({ path: isString, truncated: isBoolean })), fromWorkspace: isBoolean }) },
-    draft: { text: isString }
+    draft: { text: isString },
+    mcpServers: {
+        view: shape({
+            servers: arrayOf(shape({
+                name: isString, source: oneOf("workspace", "settings"), state: oneOf("stopped", "starting", "running", "failed", "declined"),
+                toolCount: isNumber, error: optional(isString)
+            })),
+            restricted: isBoolean
+        })
+    }
 };
 
 const isMessageText = stringUpTo(MAX_MESSAGE_CHARS);
@@ -265,7 +299,9 @@ export const fromWebviewChecks: VariantChecks<FromWebview> = {
     agentStop: {},
     agentReview: { action: oneOf("accept", "reject", "open"), ids: isProposalIds },
     openInstruction: { path: stringUpTo(4096) },
-    restoreTurn: { turn: (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0 }
+    restoreTurn: { turn: (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0 },
+    mcpServer: { name: stringUpTo(200), action: oneOf("start", "stop", "restart") },
+    showLog: {}
 };
 
 export const isToWebview = union(toWebviewChecks);

@@ -22,6 +22,7 @@ import { getSettings } from "../settings";
 import { approveInEditor } from "./approver";
 import { vscodeDiagnostics } from "./diagnostics";
 import type { Checkpoints } from "../checkpoints";
+import type { ExternalToolSource } from "../../core/agent/tools/external";
 import { TerminalCommandRunner } from "./terminalRunner";
 import { TranscriptDocument } from "./transcriptDocument";
 import { VscodeWorkspaceFs } from "./vscodeWorkspaceFs";
@@ -49,6 +50,8 @@ export interface AgentControllerDeps {
     review: ProposalReview;
     /** Where each request's file states are recorded ("Restore to here"). */
     checkpoints?: Checkpoints;
+    /** Tools of MCP servers and other extensions (listed per request in a trusted workspace). */
+    externalTools?: ExternalToolSource;
 }
 
 export class AgentController implements vscode.Disposable {
@@ -234,7 +237,8 @@ export class AgentController implements vscode.Disposable {
             platform: `${os.type()}, ${process.platform === "win32" ? "cmd.exe" : process.env.SHELL ?? "/bin/sh"}`,
             log: this.deps.logger,
             proposals: this.deps.review.store,
-            instructions: { settings: instructionSettings, contextFiles: activeEditorFiles }
+            instructions: { settings: instructionSettings, contextFiles: activeEditorFiles },
+            ...(this.deps.externalTools ? { externalTools: this.deps.externalTools } : {})
         });
         const transcript = new Transcript();
         const subscription = session.onEvent((event) => this.onEvent(transcript, event));
@@ -287,6 +291,7 @@ export function agentSettings(): AgentSettings {
         maxRounds: settings["agent.maxRounds"],
         autoApprove: settings["agent.autoApprove"],
         commandRules: settings["agent.commandRules"],
+        externalAutoApprove: settings["mcp.autoApprove"],
         sampling: samplingFor(thinking, { thinking: settings["sampling.thinking"], nonThinking: settings["sampling.nonThinking"] })
     };
 }

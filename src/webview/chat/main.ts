@@ -15,6 +15,7 @@ import { createFooter } from "./components/footer";
 import { createHistoryPanel } from "./components/history";
 import { createInputBar, type InputBarState, type PanelMode } from "./components/inputBar";
 import { createInstructionsLine } from "./components/instructionsLine";
+import { createMcpLine } from "./components/mcpLine";
 import { createReviewBar } from "./components/reviewBar";
 import { createTranscript } from "./components/transcript";
 import { append } from "./dom";
@@ -84,6 +85,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
         }
     }, agent.element);
     const instructionsLine = createInstructionsLine(post);
+    const mcpLine = createMcpLine(post);
     const inputBar = createInputBar({
         post,
         agentRunning: () => agent.running,
@@ -94,7 +96,7 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
             transcript.scrollToBottom();
             announcer.announce(mode === "agent" ? "Agent mode." : "Chat mode.");
         }
-    }, createContextChips(post), saved, instructionsLine);
+    }, createContextChips(post), saved, [instructionsLine, mcpLine]);
     const footer = createFooter();
 
     append(root, engineLine.element, history.element, transcript.element, inputBar.element, footer.element, announcer.element);
@@ -143,6 +145,9 @@ function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
                 return;
             case "instructions":
                 instructionsLine.render(message.view);
+                return;
+            case "mcpServers":
+                mcpLine.render(message.view);
                 return;
             case "draft":
                 inputBar.setDraft(message.text);

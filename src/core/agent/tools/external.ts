@@ -89,3 +89,28 @@ export function mergeExternalTools(own: readonly AgentTool[], external: readonly
     }
     return merged;
 }
+
+/** Several sources as one: their tools listed together (in parallel), each call sent to the source that listed it. */
+export function combineToolSources(sources: readonly ExternalToolSource[]): ExternalToolSource {
+    const owner = new Map<string, ExternalToolSource>();
+    return {
+        async list(signal) {
+            const lists = await Promise.all(sources.map((source) => source.list(signal).catch(() => [] as ExternalToolSpec[])));
+            owner.clear();
+            const specs: ExternalToolSpec[] = [];
+            lists.forEach((list, index) => {
+                for (const spec of list) {
+                    if (owner.has(spec.name)) continue;
+                    owner.set(spec.name, sources[index]!);
+                    specs.push(spec);
+                }
+            });
+            return specs;
+        },
+        async call(name, args, signal) {
+            const source = owner.get(name);
+            if (!source) return { text: `There is no tool "${name}" now (its server or extension is gone).`, isError: true };
+            return source.call(name, args, signal);
+        }
+    };
+}

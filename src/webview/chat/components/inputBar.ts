@@ -8,7 +8,6 @@ import type { ChatViewState, ContextView, FromWebview } from "../../../core/chat
 import { estimateTokens, formatTokenCount } from "../../../core/chat/tokens";
 import { h, icon } from "../dom";
 import type { ContextChips } from "./chips";
-import type { InstructionsLine } from "./instructionsLine";
 
 export type PanelMode = "chat" | "agent";
 
@@ -61,7 +60,7 @@ export interface InputBar {
 const CHAT_PLACEHOLDER = "Ask about your code. @ attaches files, Enter sends, Shift+Enter adds a line.";
 const AGENT_PLACEHOLDER = "Ask the agent for a change, e.g. rename formatPrice to formatAmount everywhere. Enter sends.";
 
-export function createInputBar(host: InputBarHost, chips: ContextChips, saved: InputBarState, instructions: InstructionsLine): InputBar {
+export function createInputBar(host: InputBarHost, chips: ContextChips, saved: InputBarState, lines: readonly { element: HTMLElement }[]): InputBar {
     const ui: InputBarState = { ...saved };
     let view: InputBarView | undefined;
 
@@ -104,7 +103,7 @@ export function createInputBar(host: InputBarHost, chips: ContextChips, saved: I
 
     const element = h("form", { className: "composer", id: "composer", "aria-label": "New message", onsubmit: (event) => { event.preventDefault(); submit(); } },
         editBanner,
-        instructions.element,
+        ...lines.map((line) => line.element),
         chips.element,
         input,
         h("div", { className: "composer-bar" },
